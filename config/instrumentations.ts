@@ -1,0 +1,102 @@
+import { type EnvReader, quote } from './env.js';
+import { type InstrumentationName, isInstrumentationName } from './instrumentation-catalog.js';
+
+/** What a service built on Express, pg, kafkajs and pino needs, and nothing else: each one loaded costs start-up time. */
+export const DEFAULT_INSTRUMENTATIONS: InstrumentationName[] = ['http', 'express', 'pg', 'kafkajs', 'pino'];
+
+/** Probes and scrapes, not user traffic: requests to these make no spans. */
+export const DEFAULT_IGNORE_PATHS = ['/health', '/healthz', '/ready', '/livez', '/metrics'];
+
+export const EXPRESS_LAYERS = ['middleware', 'router', 'request_handler'] as const;
+export type ExpressLayer = (typeof EXPRESS_LAYERS)[number];
+
+export interface LogKeys {
+  traceId: string;
+  spanId: string;
+  traceFlags: string;
+}
+
+export interface InstrumentationsConfig {
+  enabled: InstrumentationName[];
+  http: {
+    /** Exact paths, or prefixes when they end in `*`; matched against the path without the query string. */
+    ignorePaths: string[];
+  };
+  express: {
+    /** Layer types that make spans; route handlers only by default, as middleware spans are mostly noise. */
+    layers: ExpressLayer[];
+  };
+  pino: {
+    logKeys: LogKeys;
+    /** Also send each record as an OTLP log record (only when a logs exporter is configured). */
+    sendLogs: boolean;
+  };
+}
+
+/**
+ * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` replaces the default set (as upstream does);
+ * `OTEL_NODE_DISABLED_INSTRUMENTATIONS` then removes names from it.
+ */
+export function instrumentationsFromEnv(reader: EnvReader, sendLogs: boolean): InstrumentationsConfig {
+  const enabledList = namesFromEnv(reader, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
+  const disabled = namesFromEnv(reader, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
+  const enabled = (enabledList ?? DEFAULT_INSTRUMENTATIONS).filter((name) => !disabled.includes(name));
+  return {
+    enabled,
+    http: { ignorePaths: ignorePathsFromEnv(reader) },
+    express: { layers: expressLayersFromEnv(reader) },
+    pino: { logKeys: logKeysFromEnv(reader), sendLogs },
+  };
+}
+
+function namesFromEnv(reader: EnvReader, name: string): InstrumentationName[] | undefined {
+  const listed = reader.list(name);
+  if (listed === undefined) return undefined;
+  // Accept the full package name too: it is what users copy from upstream documentation.
+  const short = listed.map((item) => item.replace(/^@opentelemetry\/instrumentation-/, ''));
+  const unknown = short.filter((item) => !isInstrumentationName(item));
+  if (unknown.length > 0) {
+    reader.warn(`${name} has unknown instrumentation ${unknown.map(quote).join(', ')}; ignoring ${unknown.length === 1 ? 'it' : 'them'}`);
+  }
+  return short.filter(isInstrumentationName);
+}
+
+function ignorePathsFromEnv(reader: EnvReader): string[] {
+  const raw = reader.string('OTEL_PRELOAD_IGNORE_PATHS');
+  if (raw === undefined) return DEFAULT_IGNORE_PATHS;
+  const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const bad = items.filter((item) => !item.startsWith('/'));
+  if (bad.length > 0) reader.warn(`OTEL_PRELOAD_IGNORE_PATHS has entries that do not start with "/": ${bad.map(quote).join(', ')}; ignoring them`);
+  return items.filter((item) => item.startsWith('/'));
+}
+
+function expressLayersFromEnv(reader: EnvReader): ExpressLayer[] {
+  const fallback: ExpressLayer[] = ['request_handler'];
+  const listed = reader.list('OTEL_PRELOAD_EXPRESS_LAYERS');
+  if (listed === undefined) return fallback;
+  if (listed.includes('all')) return [...EXPRESS_LAYERS];
+  const known = listed.filter((item): item is ExpressLayer => (EXPRESS_LAYERS as readonly string[]).includes(item));
+  if (known.length !== listed.length) {
+    const used = known.length > 0 ? known : fallback;
+    reader.warn(`OTEL_PRELOAD_EXPRESS_LAYERS=${quote(listed.join(','))} has unknown layer types (known: ${EXPRESS_LAYERS.join(', ')}, all); using ${used.join(',')}`);
+    return used;
+  }
+  return known;
+}
+
+const DEFAULT_LOG_KEYS: LogKeys = { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' };
+
+/** `OTEL_PRELOAD_LOG_KEYS=traceId,spanId,traceFlags` renames the three keys pino records get; case is kept. */
+function logKeysFromEnv(reader: EnvReader): LogKeys {
+  const raw = reader.string('OTEL_PRELOAD_LOG_KEYS');
+  if (raw === undefined) return DEFAULT_LOG_KEYS;
+  const keys = raw.split(',').map((item) => item.trim());
+  const valid = keys.length === 3 && keys.every((key) => /^[A-Za-z_][\w.-]*$/.test(key)) && new Set(keys).size === 3;
+  if (!valid) {
+    const fallback = Object.values(DEFAULT_LOG_KEYS).join(',');
+    reader.warn(`OTEL_PRELOAD_LOG_KEYS=${quote(raw)} is not three distinct key names separated by commas; using ${fallback}`);
+    return DEFAULT_LOG_KEYS;
+  }
+  const [traceId, spanId, traceFlags] = keys as [string, string, string];
+  return { traceId, spanId, traceFlags };
+}

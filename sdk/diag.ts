@@ -1,0 +1,114 @@
+import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import type { Config } from '../config/index.js';
+import type { LogLevel } from '../config/diagnostics.js';
+
+const PREFIX = 'otel-preload:';
+
+const LEVELS: Record<LogLevel, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+/** The same message is printed at most once per this period; the next one says how many were held back. */
+const REPEAT_WINDOW_MILLIS = 60_000;
+
+/**
+ * Everything we and the SDK say goes to stderr with one prefix, never stdout: the
+ * app's stdout often carries its JSON logs. Repeats are folded so that a dead
+ * backend produces one line a minute, not one per batch.
+ */
+class StderrLogger implements DiagLogger {
+  private readonly lastSeen = new Map<string, { at: number; held: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  error = (message: string, ...args: unknown[]) => this.write('error', message, args);
+  warn = (message: string, ...args: unknown[]) => this.write('warn', message, args);
+  info = (message: string, ...args: unknown[]) => this.write('info', message, args);
+  debug = (message: string, ...args: unknown[]) => this.write('debug', message, args);
+  verbose = (message: string, ...args: unknown[]) => this.write('verbose', message, args);
+
+  private write(level: string, message: string, args: unknown[]): void {
+    try {
+      const text = [message, ...args.map(describe)].join(' ');
+      const key = `${level}:${text.slice(0, 120)}`;
+      const seen = this.lastSeen.get(key);
+      const at = this.now();
+      if (seen !== undefined && at - seen.at < REPEAT_WINDOW_MILLIS) {
+        seen.held += 1;
+        return;
+      }
+      if (this.lastSeen.size > 200) this.lastSeen.clear();
+      const held = seen !== undefined && seen.held > 0 ? ` (repeated ${seen.held} more times in the last minute)` : '';
+      this.lastSeen.set(key, { at, held: 0 });
+      process.stderr.write(`${PREFIX} ${level === 'info' ? '' : `${level}: `}${text}${held}\n`);
+    } catch {
+      // Diagnostics must never be the reason the app fails (e.g. stderr closed).
+    }
+  }
+}
+
+function describe(arg: unknown): string {
+  if (arg instanceof Error) return arg.message;
+  if (typeof arg === 'string') return arg;
+  try {
+    return JSON.stringify(arg) ?? String(arg);
+  } catch {
+    return String(arg);
+  }
+}
+
+export function setUpDiagnostics(level: LogLevel): void {
+  diag.setLogger(new StderrLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
+}
+
+/** Before the config is read we do not know the level: print plainly, once. */
+export function reportEarly(message: string): void {
+  try {
+    process.stderr.write(`${PREFIX} ${message}\n`);
+  } catch {
+    // as above
+  }
+}
+
+/** Values that may hold a secret are replaced by this in anything we print. */
+export const REDACTED = 'REDACTED';
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = REDACTED;
+    parsed.password = parsed.password === '' ? '' : REDACTED;
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The one start-up line: what a user needs to know that we work and where spans go,
+ * with header values and URL credentials redacted (a Grafana Cloud token lives in
+ * OTEL_EXPORTER_OTLP_HEADERS).
+ */
+export function startupLine(config: Config, version: string): string {
+  const { traces, resource, instrumentations, sampler } = config;
+  const exporters = traces.exporters.map((name) =>
+    name === 'otlp' ? `otlp ${traces.otlp.protocol} ${redactUrl(traces.otlp.endpoint)}` : name,
+  );
+  const headerNames = Object.keys(traces.otlp.headers);
+  const parts = [
+    `v${version} tracing service "${resource.attributes['service.name'] ?? ''}"`,
+    `exporting to ${exporters.join(' + ') || 'nowhere (OTEL_TRACES_EXPORTER=none)'}`,
+    ...(headerNames.length > 0 ? [`headers ${headerNames.map((name) => `${name}=${REDACTED}`).join(',')}`] : []),
+    `instrumentations ${instrumentations.enabled.join(',') || 'none'}`,
+    `sampler ${sampler.name}${sampler.name.endsWith('traceidratio') ? `(${sampler.ratio})` : ''}`,
+  ];
+  if (config.logs.exporters.length > 0) parts.push(`logs to ${config.logs.exporters.join(',')}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,107 @@
+import { diag } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Context } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/sdk-trace';
+
+const SAMPLED = 1;
+
+/**
+ * Remembers every sampled span from the moment it ends until its export reports
+ * back, so that an exit nobody can wait for (`process.exit()`, an uncaught
+ * exception) can still send what the batch processor had not sent yet.
+ * It never holds more than the batch queue does, so memory stays bounded.
+ */
+export class UnexportedSpans {
+  private readonly spans = new Set<ReadableSpan>();
+
+  constructor(private readonly limit: number) {}
+
+  add(span: ReadableSpan): void {
+    if (this.spans.size < this.limit) this.spans.add(span);
+  }
+
+  settle(spans: readonly ReadableSpan[]): void {
+    for (const span of spans) this.spans.delete(span);
+  }
+
+  /** Takes them all: whoever calls this is now responsible for sending them. */
+  drain(): ReadableSpan[] {
+    const all = [...this.spans];
+    this.spans.clear();
+    return all;
+  }
+}
+
+/** Sits in front of the batch processor: records each ended span, then hands it on. */
+export class TrackingProcessor implements SpanProcessor {
+  constructor(
+    private readonly inner: SpanProcessor,
+    private readonly unexported: UnexportedSpans,
+  ) {}
+
+  onStart(span: Span, parentContext: Context): void {
+    this.inner.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & SAMPLED) !== 0) this.unexported.add(span);
+    this.inner.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+/**
+ * Wraps the real exporter: settles the tracked spans, and says once when exports
+ * start failing and once when they work again, instead of once per batch.
+ */
+export class ReportingExporter implements SpanExporter {
+  private failing = false;
+  private dropped = 0;
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly unexported: UnexportedSpans,
+    private readonly endpoint: string,
+  ) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const done = (result: ExportResult) => {
+      this.unexported.settle(spans);
+      this.noteResult(result, spans.length);
+      resultCallback(result);
+    };
+    try {
+      this.inner.export(spans, done);
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  private noteResult(result: ExportResult, count: number): void {
+    if (result.code === ExportResultCode.SUCCESS) {
+      if (this.failing) diag.warn(`exporting spans to ${this.endpoint} works again (${this.dropped} spans were dropped while it failed)`);
+      this.failing = false;
+      this.dropped = 0;
+      return;
+    }
+    this.dropped += count;
+    if (!this.failing) diag.warn(`exporting spans to ${this.endpoint} failed: ${result.error?.message ?? 'unknown error'}; spans are dropped until it works again`);
+    this.failing = true;
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}

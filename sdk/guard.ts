@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Our own version, for the start-up line (read once, from the package we ship in). */
+export const VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/**
+ * `NODE_OPTIONS="--import otel-preload/register" npm start` loads us into npm (and
+ * npx, yarn, pnpm, corepack) as well as into the app it starts. The package manager
+ * is not the service: tracing it would add a second start-up line and a bogus
+ * service named "npm".
+ */
+export function isPackageManager(entryScript: string | undefined): boolean {
+  if (entryScript === undefined) return false;
+  return /[\\/](npm|npx|yarn|pnpm|corepack)(-cli)?(\.c?js)?$|[\\/]node_modules[\\/](npm|yarn|pnpm|corepack)[\\/]bin[\\/]/.test(entryScript);
+}
+
+const STARTED = Symbol.for('otel-preload.started');
+
+/**
+ * True the first time only: `--import` and `--require` of us together, or the
+ * ESM and CommonJS copies of us both loaded, must not start two SDKs.
+ */
+export function markStarted(): boolean {
+  const global = globalThis as Record<symbol, unknown>;
+  if (global[STARTED] === true) return false;
+  global[STARTED] = true;
+  return true;
+}

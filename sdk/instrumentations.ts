@@ -1,0 +1,60 @@
+import type { Instrumentation, InstrumentationBase, InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { InstrumentationsConfig } from '../config/instrumentations.js';
+import { INSTRUMENTATION_CLASSES, type InstrumentationName, instrumentationPackage } from '../config/instrumentation-catalog.js';
+import { ignoresPath } from './ignore-paths.js';
+
+type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
+
+/**
+ * One instance per enabled name, each package `require`d only when enabled: the
+ * forty that nobody asked for cost nothing. A package that fails to load is
+ * reported and skipped; the others still work.
+ */
+export function createInstrumentations(config: InstrumentationsConfig, report: (message: string) => void): Instrumentation[] {
+  const created: Instrumentation[] = [];
+  for (const name of config.enabled) {
+    try {
+      const exports = require(instrumentationPackage(name)) as Record<string, unknown>;
+      const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
+      created.push(new Class(optionsFor(name, config)));
+    } catch (error) {
+      report(`instrumentation "${name}" could not be loaded and is skipped: ${(error as Error).message}`);
+    }
+  }
+  return created;
+}
+
+function optionsFor(name: InstrumentationName, config: InstrumentationsConfig): InstrumentationConfig {
+  switch (name) {
+    case 'http':
+      return {
+        ignoreIncomingRequestHook: (request: { url?: string }) => ignoresPath(config.http.ignorePaths, request.url),
+      } as InstrumentationConfig;
+    case 'express':
+      return {
+        ignoreLayersType: (['middleware', 'router', 'request_handler'] as const).filter((type) => !config.express.layers.includes(type)),
+      } as InstrumentationConfig;
+    case 'pg':
+      // Statements are recorded as written; parameter values never are.
+      return { enhancedDatabaseReporting: false } as InstrumentationConfig;
+    case 'pino':
+      return { logKeys: config.pino.logKeys, disableLogSending: !config.pino.sendLogs } as InstrumentationConfig;
+    default:
+      return {};
+  }
+}
+
+/** The module names the enabled instrumentations patch: only these go through the ESM loader hook. */
+export function patchedModuleNames(instrumentations: Instrumentation[]): string[] {
+  const names = new Set<string>();
+  for (const instrumentation of instrumentations) {
+    // Every Node instrumentation extends InstrumentationBase, which has this; the interface does not declare it.
+    const { getModuleDefinitions } = instrumentation as Partial<InstrumentationBase>;
+    for (const definition of getModuleDefinitions?.call(instrumentation) ?? []) {
+      names.add(definition.name);
+      // Built-ins are imported both as `http` and `node:http`.
+      if (!definition.name.includes('/') && !definition.name.startsWith('node:')) names.add(`node:${definition.name}`);
+    }
+  }
+  return [...names];
+}

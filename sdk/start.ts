@@ -1,0 +1,110 @@
+import { context, diag, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import type { Config } from '../config/index.js';
+import type { PropagatorName } from '../config/propagators.js';
+import type { SamplerConfig } from '../config/sampler.js';
+import { createConsoleSpanExporter, createOtlpSpanExporter } from './exporters.js';
+import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export-tracking.js';
+import { createInstrumentations } from './instrumentations.js';
+import { startLogs } from './logs.js';
+import { createResource } from './resource.js';
+
+export interface Started {
+  config: Config;
+  instrumentations: Instrumentation[];
+  /** Flushes every processor; resolves when done or failed, never rejects. */
+  flush(): Promise<void>;
+  /** Spans ended but not yet exported: what an exit that cannot wait still has to send. */
+  unexported: UnexportedSpans;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * What `NodeSDK.start()` does, with only the parts our Config asks for: NodeSDK
+ * loads every logs, metrics and Prometheus exporter package up front (measured at
+ * 160–250 ms on the CI machine, against ~60 ms for the trace SDK alone).
+ */
+export function startSdk(config: Config): Started {
+  // Export failures are reported once by ReportingExporter; the batch processor's
+  // per-batch error would otherwise repeat them on every attempt.
+  setGlobalErrorHandler((error) => diag.debug('SDK error:', error instanceof Error ? error.message : String(error)));
+
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  const propagator = createPropagator(config.propagators);
+  if (propagator !== undefined) propagation.setGlobalPropagator(propagator);
+
+  const resource = createResource(config.resource);
+  const unexported = new UnexportedSpans(config.traces.batch.maxQueueSize);
+  const spanProcessors = config.traces.exporters.map((name): SpanProcessor => {
+    if (name === 'console') return new BatchSpanProcessor({ exporter: createConsoleSpanExporter(), ...config.traces.batch });
+    const exporter = new ReportingExporter(createOtlpSpanExporter(config.traces.otlp), unexported, config.traces.otlp.endpoint);
+    return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported);
+  });
+  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors });
+  trace.setGlobalTracerProvider(tracerProvider);
+
+  const logs = config.logs.exporters.length > 0 ? startLogs(config, resource) : undefined;
+
+  const instrumentations = createInstrumentations(config.instrumentations, (message) => diag.warn(message));
+  registerInstrumentations({ instrumentations, tracerProvider });
+
+  const settle = (promise: Promise<unknown>) => promise.then(
+    () => undefined,
+    (error: unknown) => diag.debug('flush failed:', error instanceof Error ? error.message : String(error)),
+  );
+  return {
+    config,
+    instrumentations,
+    unexported,
+    flush: () => Promise.all([settle(tracerProvider.forceFlush()), ...(logs ? [settle(logs.forceFlush())] : [])]).then(() => undefined),
+    shutdown: () => Promise.all([settle(tracerProvider.shutdown()), ...(logs ? [settle(logs.shutdown())] : [])]).then(() => undefined),
+  };
+}
+
+function createSampler({ name, ratio }: SamplerConfig): Sampler {
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
+}
+
+function createPropagator(names: PropagatorName[]): TextMapPropagator | undefined {
+  if (names.length === 0) return undefined;
+  const propagators = names.map((name): TextMapPropagator => {
+    switch (name) {
+      case 'tracecontext':
+        return new W3CTraceContextPropagator();
+      case 'baggage':
+        return new W3CBaggagePropagator();
+      case 'b3':
+      case 'b3multi': {
+        const b3 = require('@opentelemetry/propagator-b3') as typeof import('@opentelemetry/propagator-b3');
+        return new b3.B3Propagator(name === 'b3multi' ? { injectEncoding: b3.B3InjectEncoding.MULTI_HEADER } : {});
+      }
+    }
+  });
+  return new CompositePropagator({ propagators });
+}
