@@ -1,9 +1,10 @@
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { AppPackage } from './app-package.js';
 import { type EnvReader, parseKeyValueList, quote } from './env.js';
 
-// Incubating attribute names, spelled out rather than imported from the
-// semantic-conventions `incubating` entry point, which is large and unstable.
+// Attribute names spelled out rather than imported: config/ is loaded before we know
+// whether the SDK is disabled, and then it must load no OpenTelemetry package at all.
+const ATTR_SERVICE_NAME = 'service.name';
+const ATTR_SERVICE_VERSION = 'service.version';
 const ATTR_SERVICE_INSTANCE_ID = 'service.instance.id';
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
 

@@ -63,17 +63,10 @@ function describe(arg: unknown): string {
   }
 }
 
-export function setUpDiagnostics(level: LogLevel): void {
+/** Routes our and the SDK's diagnostics to stderr at the configured level; returns the logger to use. */
+export function setUpDiagnostics(level: LogLevel): DiagLogger {
   diag.setLogger(new StderrLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
-}
-
-/** Before the config is read we do not know the level: print plainly, once. */
-export function reportEarly(message: string): void {
-  try {
-    process.stderr.write(`${PREFIX} ${message}\n`);
-  } catch {
-    // as above
-  }
+  return diag;
 }
 
 /** Values that may hold a secret are replaced by this in anything we print. */

@@ -1,3 +1,4 @@
+// Loaded before we know whether to start at all: node built-ins only, no OpenTelemetry package.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -32,4 +33,13 @@ export function markStarted(): boolean {
   if (global[STARTED] === true) return false;
   global[STARTED] = true;
   return true;
+}
+
+/** For a failure before diagnostics are set up: print plainly, never throw. */
+export function reportEarly(message: string): void {
+  try {
+    process.stderr.write(`otel-preload: ${message}\n`);
+  } catch {
+    // stderr may be closed; the app must not notice us either way.
+  }
 }

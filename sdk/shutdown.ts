@@ -21,6 +21,23 @@ function bounded(work: Promise<void>, timeoutMillis: number): Promise<'done' | '
 }
 
 /**
+ * signal-exit (in many libraries and CLIs) adds a listener per signal that runs
+ * cleanup and re-raises the signal when all listeners left are its own. It means
+ * "die as usual", not "I handle shutdown", so its listeners do not count as the
+ * app's. signal-exit 4 keeps its count on a global symbol, version 3 on `process`.
+ */
+function signalExitListeners(): number {
+  const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')]?.count;
+  const v3 = (process as unknown as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__?.count;
+  return (typeof v4 === 'number' ? v4 : 0) + (typeof v3 === 'number' ? v3 : 0);
+}
+
+function appHandles(signal: NodeJS.Signals, ours: () => void): boolean {
+  const others = process.listeners(signal).filter((listener) => listener !== ours).length;
+  return others > signalExitListeners();
+}
+
+/**
  * Flushes spans on the three ways a service ends, without changing how it ends:
  *
  * - The event loop empties (`beforeExit`): flush, then let Node exit as it would.
@@ -49,14 +66,24 @@ export function installShutdown(started: Started): void {
   });
 
   for (const signal of SIGNALS) {
+    let flushingBeforeDeath = false;
     const onSignal = () => {
-      const appListens = process.listeners(signal).some((listener) => listener !== onSignal);
-      if (appListens) {
+      if (flushingBeforeDeath) {
+        // A second signal while we flush: die now, as Node would have on the first.
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+        return;
+      }
+      if (appHandles(signal, onSignal)) {
         void started.flush();
         return;
       }
-      process.removeListener(signal, onSignal);
-      void bounded(started.shutdown(), timeoutMillis).then(() => process.kill(process.pid, signal));
+      flushingBeforeDeath = true;
+      // Still listening while we flush, so that signal-exit waits for us instead of re-raising now.
+      void bounded(started.shutdown(), timeoutMillis).then(() => {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      });
     };
     process.on(signal, onSignal);
   }

@@ -39,7 +39,7 @@ export interface Started {
 export function startSdk(config: Config): Started {
   // Export failures are reported once by ReportingExporter; the batch processor's
   // per-batch error would otherwise repeat them on every attempt.
-  setGlobalErrorHandler((error) => diag.debug('SDK error:', error instanceof Error ? error.message : String(error)));
+  setGlobalErrorHandler((error) => diag.debug('SDK error:', error));
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);

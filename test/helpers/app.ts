@@ -1,0 +1,98 @@
+// Spawns a fixture app under the built preload, the way a user runs it:
+// `node --import <dist/register.js> app.js`, exporting to a test receiver.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(__dirname, '..', '..', '..');
+export const registerPath = join(repoRoot, 'dist', 'register.js');
+export const fixture = (...parts: string[]) => join(repoRoot, 'test', 'fixtures', ...parts);
+
+export interface RunningApp {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with how the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every stdout line that parses as JSON (pino records, the port line). */
+  jsonLines: () => Record<string, unknown>[];
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Node flags before the script; defaults to importing our preload. */
+  nodeArgs?: string[];
+  /** Wait for the `{"port":N}` line; false for apps that just run and exit. */
+  waitForPort?: boolean;
+}
+
+/** The environment a test app gets: ours, minus any OTEL_* of the developer's shell, plus the test's. */
+export function appEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OTEL_') && key !== 'NODE_OPTIONS') env[key] = value;
+  return { ...env, OTEL_BSP_SCHEDULE_DELAY: '100', ...extra };
+}
+
+export function startApp(script: string, options: StartOptions = {}): Promise<RunningApp> {
+  const args = [...(options.nodeArgs ?? ['--import', registerPath]), script];
+  if (process.env['TEST_VERBOSE']) process.stderr.write(`# running: ${process.execPath} ${args.join(' ')}\n`);
+  const child = spawn(process.execPath, args, { env: appEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
+    child.on('exit', (code, signal) => resolveExit({ code, signal })),
+  );
+  const jsonLines = () =>
+    out.split('\n').flatMap((line) => {
+      try {
+        const parsed: unknown = JSON.parse(line);
+        return typeof parsed === 'object' && parsed !== null ? [parsed as Record<string, unknown>] : [];
+      } catch {
+        return [];
+      }
+    });
+  const app = { child, port: 0, stdout: () => out, stderr: () => err, exited, jsonLines };
+  if (options.waitForPort === false) return Promise.resolve(app);
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start in 20 s\nstdout: ${out}\nstderr: ${err}`)), 20_000);
+    const check = () => {
+      const portLine = jsonLines().find((line) => typeof line['port'] === 'number');
+      if (portLine !== undefined) {
+        clearTimeout(timer);
+        child.stdout.off('data', check);
+        resolveStart({ ...app, port: portLine['port'] as number });
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`app exited (${code ?? signal}) before listening\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
+
+export interface Response {
+  status: number;
+  body: string;
+}
+
+export function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return new Promise((resolveGet, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Stops the app (if still running) and waits for it; for t.teardown. */
+export async function stop(app: RunningApp): Promise<void> {
+  if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
+  await app.exited;
+}

@@ -1,0 +1,146 @@
+// Start-up behaviour: configuration switches, package resolution, never failing the app.
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { startReceiver } from '../../receiver/index.js';
+import { fixture, get, repoRoot, startApp, stop } from '../helpers/app.js';
+
+t.test('OTEL_SDK_DISABLED=true loads nothing at all', async (t) => {
+  const app = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_SDK_DISABLED: 'true' } });
+  t.same(await app.exited, { code: 0, signal: null });
+  t.same(app.jsonLines()[0], { loaded: 0, instrumentations: [] }, 'no @opentelemetry module in the process');
+  t.equal(app.stderr(), '', 'silent');
+});
+
+t.test('only the default instrumentations are loaded, and others on request', async (t) => {
+  const plain = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none' } });
+  await plain.exited;
+  const loaded = plain.jsonLines()[0]?.['instrumentations'] as string[];
+  t.same([...loaded].sort(), ['instrumentation-express', 'instrumentation-http', 'instrumentation-kafkajs', 'instrumentation-pg', 'instrumentation-pino']);
+
+  const chosen = await startApp(fixture('scripts', 'report-loaded.js'), {
+    waitForPort: false,
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,redis', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http' },
+  });
+  await chosen.exited;
+  t.same(chosen.jsonLines()[0]?.['instrumentations'], ['instrumentation-redis']);
+});
+
+t.test('bad values: one warning naming the variable, the default used, the app unaffected', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('cjs-app', 'server.js'), {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_BSP_MAX_QUEUE_SIZE: 'abc', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '7', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express,pino,nosuch' },
+  });
+  t.teardown(() => stop(app));
+  t.equal((await get(app.port, '/hello/x')).status, 200);
+  await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server'));
+  const warnings = app.stderr().split('\n').filter((line) => line.startsWith('otel-preload: warn:'));
+  t.equal(warnings.length, 3, app.stderr());
+  t.match(app.stderr(), 'OTEL_BSP_MAX_QUEUE_SIZE="abc" is not a number; using 2048');
+  t.match(app.stderr(), 'OTEL_TRACES_SAMPLER_ARG="7" is above the maximum 1; using 1');
+  t.match(app.stderr(), 'OTEL_NODE_ENABLED_INSTRUMENTATIONS has unknown instrumentation "nosuch"');
+});
+
+t.test('OTEL_PRELOAD_IGNORE_PATHS replaces the list; OTEL_PRELOAD_EXPRESS_LAYERS=all brings middleware spans back', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('cjs-app', 'server.js'), {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_PRELOAD_IGNORE_PATHS: '/hello/*', OTEL_PRELOAD_EXPRESS_LAYERS: 'all' },
+  });
+  t.teardown(() => stop(app));
+  await get(app.port, '/hello/ignored');
+  await get(app.port, '/health');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server'));
+  const servers = spans.filter((s) => s.kind === 'server');
+  t.same(servers.map((s) => s.attributes['url.path']), ['/health'], '/health traced now, /hello/* not');
+  t.ok(spans.some((s) => s.attributes['express.type'] === 'middleware'), 'middleware spans are back');
+});
+
+t.test('OTEL_PRELOAD_LOG_KEYS renames the pino keys', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('esm-app', 'server.js'), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_PRELOAD_LOG_KEYS: 'traceId,spanId,traceFlags' } });
+  t.teardown(() => stop(app));
+  await get(app.port, '/hello/x');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.name.includes('request handler')));
+  const line = app.jsonLines().find((l) => l['msg'] === 'saying hello');
+  t.equal(line?.['traceId'], spans[0]?.traceId);
+  t.notOk(line && 'trace_id' in line);
+});
+
+t.test('pino records outside a span are untouched', async (t) => {
+  const dir = t.testdir({ 'package.json': JSON.stringify({ name: 'outside', type: 'commonjs' }), 'app.js': "require('pino')().info('no span here');" });
+  const app = await startApp(join(dir, 'app.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none', NODE_PATH: join(repoRoot, 'node_modules') } });
+  await app.exited;
+  const line = app.jsonLines()[0];
+  t.equal(line?.['msg'], 'no span here');
+  t.notOk(line && ('trace_id' in line || 'span_id' in line));
+});
+
+t.test('http/protobuf and http/json exporters reach an OTLP/HTTP endpoint', async (t) => {
+  for (const protocol of ['http/protobuf', 'http/json']) {
+    const receiver = await startReceiver();
+    const app = await startApp(fixture('cjs-app', 'server.js'), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_EXPORTER_OTLP_PROTOCOL: protocol } });
+    await get(app.port, '/hello/x');
+    const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server'));
+    t.equal(spans.find((s) => s.kind === 'server')?.name, 'GET /hello/:name', protocol);
+    t.match(app.stderr(), `otlp ${protocol} ${receiver.httpUrl}/v1/traces`, `${protocol}: start-up line names it`);
+    await stop(app);
+    await receiver.close();
+  }
+});
+
+t.test('worker threads inherit --import but start no second SDK', async (t) => {
+  const app = await startApp(fixture('scripts', 'worker-thread.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none' } });
+  t.same(await app.exited, { code: 0, signal: null });
+  t.equal(app.stderr().split('\n').filter((line) => line.includes('tracing service')).length, 1, 'one start-up line');
+});
+
+t.test('installed as a package: --import and --require otel-preload/register resolve through the exports map', async (t) => {
+  const dir = t.testdir({ 'package.json': JSON.stringify({ name: 'installed-user', version: '1.0.0' }), 'app.js': 'setTimeout(() => {}, 10);' });
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  symlinkSync(repoRoot, join(dir, 'node_modules', 'otel-preload'), 'dir');
+  writeFileSync(join(dir, 'esm.mjs'), "import { withSpan } from 'otel-preload'; if (typeof withSpan !== 'function') process.exit(9);");
+  for (const flag of ['--import', '--require']) {
+    const app = await startApp(join(dir, 'app.js'), { waitForPort: false, nodeArgs: [flag, 'otel-preload/register'], env: { OTEL_TRACES_EXPORTER: 'none' } });
+    t.same(await app.exited, { code: 0, signal: null }, flag);
+    t.match(app.stderr(), 'tracing service "installed-user"', `${flag}: started, named from the app's package.json`);
+  }
+  const esm = await startApp(join(dir, 'esm.mjs'), { waitForPort: false, nodeArgs: [], env: {} });
+  t.same(await esm.exited, { code: 0, signal: null }, 'the package root exports withSpan to ESM');
+});
+
+t.test('withSpan: a business span under the request, errors recorded and rethrown', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('scripts', 'with-span.js'), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  t.teardown(() => stop(app));
+  t.equal((await get(app.port, '/ok')).body, '42');
+  t.equal((await get(app.port, '/fail')).status, 402, 'the error reached the app unchanged');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.name === 'checkout.charge'));
+  const compute = spans.find((s) => s.name === 'checkout.compute-total');
+  const server = spans.find((s) => s.kind === 'server' && s.traceId === compute?.traceId);
+  t.equal(compute?.parentSpanId, server?.spanId, 'child of the request span');
+  t.same([compute?.attributes['cart.items'], compute?.attributes['cart.currency']], [3, 'EUR']);
+  const charge = spans.find((s) => s.name === 'checkout.charge');
+  t.same(charge?.status, { code: 'error', message: 'card declined' });
+  t.ok(charge?.events.some((e) => e.name === 'exception' && e.attributes['exception.message'] === 'card declined'), 'exception recorded');
+});
+
+t.test('pg and kafkajs are patched when the app loads them', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('scripts', 'db-and-kafka-closed-ports.js'), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, CLOSED_PORT: '1' } });
+  t.teardown(() => stop(app));
+  const answer = JSON.parse((await get(app.port, '/')).body) as { pgError: string; kafkaError: string };
+  t.equal(answer.pgError, 'ECONNREFUSED', 'the app sees the same pg error as without us');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql') && all.some((s) => s.attributes['messaging.system'] === 'kafka'));
+  const server = spans.find((s) => s.kind === 'server');
+  const pg = spans.find((s) => s.name.startsWith('pg.connect'));
+  t.equal(pg?.status.code, 'error', 'failed pg connection span');
+  t.equal(pg?.traceId, server?.traceId, 'pg span in the request trace');
+  const kafka = spans.find((s) => s.attributes['messaging.system'] === 'kafka');
+  t.equal(kafka?.kind, 'producer');
+  t.equal(kafka?.status.code, 'error');
+});
