@@ -45,11 +45,11 @@ export function startApp(script: string, options: StartOptions = {}): Promise<Ru
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
     child.on('exit', (code, signal) => resolveExit({ code, signal })),
   );
-  const jsonLines = () =>
+  const jsonLines = (): Record<string, unknown>[] =>
     out.split('\n').flatMap((line) => {
       try {
         const parsed: unknown = JSON.parse(line);
-        return typeof parsed === 'object' && parsed !== null ? [parsed as Record<string, unknown>] : [];
+        return typeof parsed === 'object' && parsed !== null ? [parsed] : [];
       } catch {
         return [];
       }

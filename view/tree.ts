@@ -1,0 +1,83 @@
+/**
+ * Renders the spans of one trace as an indented tree, one line per span: what it
+ * did, how long it took, and the few attributes that matter for its kind.
+ */
+import type { CollectedSpan } from '../receiver/index.js';
+
+export interface TreeOptions {
+  colour?: boolean;
+}
+
+const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+function ms(span: CollectedSpan): string {
+  return `${span.durationMs < 10 ? span.durationMs.toFixed(1) : Math.round(span.durationMs)} ms`;
+}
+
+function shorten(text: string, max = 60): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The attributes worth a glance, by what kind of work the span is. */
+/** Attribute values are strings or numbers in practice; anything else is shown as JSON. */
+function text(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
+}
+
+export function describeSpan(span: CollectedSpan): string {
+  const a = span.attributes;
+  const parts: string[] = [];
+  const statement = a['db.query.text'] ?? a['db.statement'];
+  const dbSystem = a['db.system.name'] ?? a['db.system'];
+  if (dbSystem !== undefined) parts.push(text(dbSystem));
+  if (typeof statement === 'string') parts.push(shorten(statement));
+  const destination = a['messaging.destination.name'] ?? a['messaging.destination'];
+  if (destination !== undefined) parts.push(`${text(a['messaging.system'] ?? 'messaging')} ${text(a['messaging.operation.type'] ?? a['messaging.operation'] ?? span.kind)} ${text(destination)}`);
+  if (span.kind === 'client' && a['url.full'] !== undefined) parts.push(text(a['url.full']));
+  const status = a['http.response.status_code'];
+  if (status !== undefined && span.kind !== 'server') parts.push(text(status));
+  return parts.join(' ');
+}
+
+export function renderTrace(spans: CollectedSpan[], options: TreeOptions = {}): string {
+  const colour = options.colour ?? false;
+  const ids = new Set(spans.map((span) => span.spanId));
+  const children = new Map<string, CollectedSpan[]>();
+  const roots: CollectedSpan[] = [];
+  for (const span of [...spans].sort((x, y) => (x.startTimeUnixNano < y.startTimeUnixNano ? -1 : 1))) {
+    if (span.parentSpanId !== undefined && ids.has(span.parentSpanId)) {
+      const list = children.get(span.parentSpanId) ?? [];
+      list.push(span);
+      children.set(span.parentSpanId, list);
+    } else {
+      roots.push(span);
+    }
+  }
+  const lines: string[] = [];
+  const line = (span: CollectedSpan, prefix: string, branch: string) => {
+    const error = span.status.code === 'error';
+    const name = paint(colour, error ? '1;31' : '1', span.name);
+    const detail = describeSpan(span);
+    const kind = span.kind === 'internal' || span.kind === 'unspecified' ? '' : ` (${span.kind})`;
+    const flag = error ? paint(colour, '31', `  ERROR${span.status.message ? ` ${shorten(span.status.message, 50)}` : ''}`) : '';
+    lines.push(`${prefix}${branch}${name}${kind}${detail ? `  ${paint(colour, '2', detail)}` : ''}  ${ms(span)}${flag}`);
+  };
+  const walk = (span: CollectedSpan, prefix: string, last: boolean) => {
+    line(span, prefix, last ? '└─ ' : '├─ ');
+    const kids = children.get(span.spanId) ?? [];
+    kids.forEach((kid, i) => walk(kid, `${prefix}${last ? '   ' : '│  '}`, i === kids.length - 1));
+  };
+  for (const root of roots) {
+    const status = root.attributes['http.response.status_code'];
+    const service = root.resource['service.name'];
+    const head = [paint(colour, root.status.code === 'error' ? '1;31' : '1', root.name), status, ms(root), service, paint(colour, '2', `trace ${root.traceId.slice(0, 8)}…`)]
+      .filter((part) => part !== undefined)
+      .map(text)
+      .join('  ');
+    lines.push(head);
+    const kids = children.get(root.spanId) ?? [];
+    kids.forEach((kid, i) => walk(kid, '', i === kids.length - 1));
+  }
+  return lines.join('\n');
+}
