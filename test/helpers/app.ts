@@ -34,6 +34,8 @@ export function appEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   return { ...env, OTEL_BSP_SCHEDULE_DELAY: '100', ...extra };
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
 export function startApp(script: string, options: StartOptions = {}): Promise<RunningApp> {
   const args = [...(options.nodeArgs ?? ['--import', registerPath]), script];
   if (process.env['TEST_VERBOSE']) process.stderr.write(`# running: ${process.execPath} ${args.join(' ')}\n`);
@@ -49,7 +51,7 @@ export function startApp(script: string, options: StartOptions = {}): Promise<Ru
     out.split('\n').flatMap((line) => {
       try {
         const parsed: unknown = JSON.parse(line);
-        return typeof parsed === 'object' && parsed !== null ? [parsed] : [];
+        return isRecord(parsed) ? [parsed] : [];
       } catch {
         return [];
       }
