@@ -144,3 +144,37 @@ t.test('pg and kafkajs are patched when the app loads them', async (t) => {
   t.equal(kafka?.kind, 'producer');
   t.equal(kafka?.status.code, 'error');
 });
+
+t.test('NODE_OPTIONS through npm start: the service is traced, npm itself is not', async (t) => {
+  const dir = t.testdir({
+    'package.json': JSON.stringify({ name: 'npm-started', version: '1.0.0', scripts: { start: 'node app.js' } }),
+    'app.js': 'setTimeout(() => {}, 10);',
+  });
+  const { execFile } = await import('node:child_process');
+  const { appEnv, registerPath } = await import('../helpers/app.js');
+  const stderr = await new Promise<string>((resolve, reject) =>
+    execFile('npm', ['start', '--silent'], { cwd: dir, env: appEnv({ NODE_OPTIONS: `--import ${registerPath}`, OTEL_TRACES_EXPORTER: 'none', PATH: `${process.execPath.replace(/[\\/]node$/, '')}:${process.env['PATH'] ?? ''}` }) }, (error, _out, err) =>
+      error ? reject(new Error(`${error.message}\n${err}`)) : resolve(err),
+    ),
+  );
+  const startLines = stderr.split('\n').filter((line) => line.includes('tracing service'));
+  t.same(startLines.map((line) => /tracing service "([^"]+)"/.exec(line)?.[1]), ['npm-started'], stderr);
+});
+
+t.test('OTEL_LOG_LEVEL=none silences us; OTEL_LOGS_EXPORTER=otlp sends pino records with their span ids', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('cjs-app', 'server.js'), {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_LOGS_EXPORTER: 'otlp', OTEL_LOG_LEVEL: 'NONE', OTEL_BLRP_SCHEDULE_DELAY: '100' },
+  });
+  t.teardown(() => stop(app));
+  await get(app.port, '/hello/logs');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.name.includes('request handler')));
+  const handler = spans.find((s) => s.name.includes('request handler'));
+  const deadline = Date.now() + 10_000;
+  while (!receiver.logs.some((log) => log.body === 'saying hello') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const record = receiver.logs.find((log) => log.body === 'saying hello');
+  t.equal(record?.spanId, handler?.spanId, 'the OTLP log record carries the active span');
+  t.equal(record?.resource['service.name'], 'cjs-app');
+  t.equal(app.stderr(), '', 'nothing on stderr');
+});
