@@ -19,7 +19,7 @@ function settings(): Record<string, string> {
   const values: Record<string, string> = {};
   const file = join(stateDir, 'env.sh');
   if (existsSync(file)) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/^export (\w+)=(.*)$/gm)) values[match[1] as string] = match[2] as string;
+    for (const match of readFileSync(file, 'utf8').matchAll(/^export (\w+)=(.*)$/gm)) values[match[1]] = match[2];
   }
   for (const key of ['DATABASE_URL', 'KAFKA_BROKERS', 'TEMPO_URL', 'TEMPO_OTLP_GRPC']) {
     const fromEnv = process.env[key];
@@ -67,5 +67,5 @@ export async function requireServices(): Promise<Services> {
     }
   });
   if (problems.length > 0) throw new Error(`the end-to-end tests need the real services:\n${problems.join('\n')}`);
-  return { databaseUrl: s['DATABASE_URL'] as string, kafkaBrokers: s['KAFKA_BROKERS'] as string, tempoUrl: s['TEMPO_URL'] as string, tempoOtlpGrpc: s['TEMPO_OTLP_GRPC'] as string };
+  return { databaseUrl: s['DATABASE_URL'], kafkaBrokers: s['KAFKA_BROKERS'], tempoUrl: s['TEMPO_URL'], tempoOtlpGrpc: s['TEMPO_OTLP_GRPC'] };
 }

@@ -13,7 +13,10 @@ import { join } from 'node:path';
 
 const example = (file: string) => join(repoRoot, 'examples', 'task-manager', file);
 const isDb = (s: CollectedSpan) => (s.attributes['db.system.name'] ?? s.attributes['db.system']) === 'postgresql';
-const statement = (s: CollectedSpan) => String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? '');
+const statement = (s: CollectedSpan): string => {
+  const text = s.attributes['db.query.text'] ?? s.attributes['db.statement'];
+  return typeof text === 'string' ? text : '';
+};
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

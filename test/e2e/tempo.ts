@@ -2,7 +2,7 @@
 // is proven by Tempo, and turns its answer into the receiver's plain spans.
 import type { CollectedSpan } from '../../receiver/index.js';
 import { spansFromRequest } from '../../receiver/decode.js';
-import { ExportTraceServiceRequest, type PbTraceRequest } from '../../receiver/otlp-proto.js';
+import { ExportTraceServiceRequest } from '../../receiver/otlp-proto.js';
 
 /**
  * `/api/traces/<id>` answers OTLP/JSON as Tempo's Go protobuf marshaller writes it:
@@ -14,7 +14,7 @@ export async function fetchTrace(tempoUrl: string, traceId: string): Promise<Col
   if (response.status === 404) return [];
   if (!response.ok) throw new Error(`Tempo answered ${response.status} for trace ${traceId}: ${await response.text()}`);
   const body = (await response.json()) as { batches?: unknown[]; resourceSpans?: unknown[] };
-  const request = ExportTraceServiceRequest.fromObject({ resourceSpans: body.batches ?? body.resourceSpans ?? [] }) as PbTraceRequest;
+  const request = ExportTraceServiceRequest.fromObject({ resourceSpans: body.batches ?? body.resourceSpans ?? [] });
   return spansFromRequest(request);
 }
 
