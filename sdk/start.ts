@@ -19,6 +19,7 @@ import { createConsoleSpanExporter, createOtlpSpanExporter } from './exporters.j
 import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export-tracking.js';
 import { createInstrumentations } from './instrumentations.js';
 import { startLogs } from './logs.js';
+import { RedactingProcessor } from './redaction.js';
 import { createResource } from './resource.js';
 
 export interface Started {
@@ -53,7 +54,7 @@ export function startSdk(config: Config): Started {
     const exporter = new ReportingExporter(createOtlpSpanExporter(config.traces.otlp), unexported, config.traces.otlp.endpoint);
     return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported);
   });
-  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors });
+  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new RedactingProcessor(), ...spanProcessors] });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const logs = config.logs.exporters.length > 0 ? startLogs(config, resource) : undefined;

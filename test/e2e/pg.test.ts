@@ -1,0 +1,43 @@
+// pg against the real PostgreSQL: pool queries, a transaction on a checked-out
+// client, a failing query — each a span under the active one, no values recorded.
+import { randomBytes } from 'node:crypto';
+import t from 'tap';
+import { startReceiver } from '../../receiver/index.js';
+import { fixture, startApp } from '../helpers/app.js';
+import { requireServices } from './services.js';
+
+t.test('pool, transaction and error spans', async (t) => {
+  const services = await requireServices();
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const secret = `grace.${randomBytes(3).toString('hex')}@example.org`;
+  const app = await startApp(fixture('scripts', 'pg-usage.js'), {
+    waitForPort: false,
+    env: { DATABASE_URL: services.databaseUrl, SECRET_EMAIL: secret, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl },
+  });
+  t.same(await app.exited, { code: 0, signal: null }, app.stderr());
+  t.same(app.jsonLines()[0], { count: 1, error: '42P01' }, 'the app sees the same results and errors as without us');
+
+  const spans = receiver.spans;
+  const job = spans.find((s) => s.name === 'pg-fixture.job');
+  const queries = spans.filter((s) => s.name.startsWith('pg.query'));
+  const text = (s: (typeof spans)[number]) => {
+    const value = s.attributes['db.query.text'] ?? s.attributes['db.statement'];
+    return typeof value === 'string' ? value : '';
+  };
+  t.ok(job, 'the business span');
+  for (const statement of ['CREATE TABLE', 'BEGIN', 'INSERT INTO', 'COMMIT', 'SELECT count', 'SELECT * FROM no_such_table_here', 'DROP TABLE']) {
+    const span = queries.find((s) => text(s).startsWith(statement));
+    t.ok(span, `a span for ${statement}`);
+    t.equal(span?.traceId, job?.traceId, `${statement}: in the job's trace`);
+    t.equal(span?.kind, 'client');
+    t.equal(span?.attributes['db.system.name'] ?? span?.attributes['db.system'], 'postgresql');
+  }
+  t.ok(spans.some((s) => s.name === 'pg-pool.connect'), 'pool checkouts are spans too');
+  const failing = queries.find((s) => text(s).includes('no_such_table_here'));
+  t.equal(failing?.status.code, 'error', 'the failing query is an error span');
+  t.ok(failing?.events.some((e) => e.name === 'exception'), 'with the exception recorded');
+  t.match(text(queries.find((s) => text(s).startsWith('INSERT')) ?? job!), '$1', 'placeholders, not values');
+  const all = JSON.stringify(spans, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  t.notOk(all.includes(secret), 'the parameter value appears nowhere');
+});
