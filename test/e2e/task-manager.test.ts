@@ -156,6 +156,24 @@ t.test('failures: 400 and 500 keep their responses and mark spans as errors; /he
   const sqlError = await fetch(`${stack.base}/api/tasks/99999999999`);
   t.equal(sqlError.status, 500, 'an id out of integer range makes PostgreSQL fail');
   t.same(await sqlError.json(), { error: 'internal error' });
+
+  // The same requests to the same app without the preload get exactly the same answers.
+  const bare = await startApp(example('server.js'), {
+    nodeArgs: [],
+    env: { DATABASE_URL: stack.services.databaseUrl, KAFKA_BROKERS: stack.services.kafkaBrokers, PORT: '0', WORKER_MODE: 'off', KAFKA_TOPIC: `bare-${randomBytes(4).toString('hex')}` },
+  });
+  t.teardown(() => stop(bare));
+  for (const [path, init] of [
+    ['/api/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userEmail: 'nope' }) }],
+    ['/api/tasks/99999999999', {}],
+    ['/api/tasks/not-a-number', {}],
+    ['/api/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{ broken json' }],
+  ] as const) {
+    const traced = await fetch(`${stack.base}${path}`, init);
+    const untraced = await fetch(`http://127.0.0.1:${bare.port}${path}`, init);
+    t.same([traced.status, await traced.text()], [untraced.status, await untraced.text()], `${init.method ?? 'GET'} ${path}: same answer with and without the preload`);
+  }
+  t.notMatch(bare.stderr(), 'otel-preload', 'the bare run really had no preload');
   t.equal((await fetch(`${stack.base}/health`)).status, 200);
   t.equal((await fetch(`${stack.base}/api/metrics?hours=24`)).status, 200);
 
