@@ -1,75 +1,149 @@
 /**
- * `npm run demo`: runs the hello example under the preload, exporting over OTLP
- * gRPC to a receiver in this process, sends a few real requests, and prints each
- * trace as a tree next to the app's pino lines that carry its ids.
+ * `npm run demo`: the task-manager example (Express + PostgreSQL + Kafka + pino, no
+ * tracing code) under the preload, with the viewer as its backend. Starts the real
+ * PostgreSQL and Kafka through scripts/services (installing them on first use),
+ * sends a handful of real requests and leaves the traces on screen as trees with
+ * the app's log lines under their spans. With OTEL_EXPORTER_OTLP_ENDPOINT set (a
+ * Tempo, say), spans go there instead and the demo prints the trace ids.
+ * Ctrl-C, or the end of the demo, stops everything it started.
  */
-import { spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { startReceiver } from '../receiver/index.js';
+import { startReceiver, type Receiver } from '../receiver/index.js';
+import { TraceAssembler } from './assembler.js';
+import { LogsBySpan } from './logs.js';
 import { renderTrace } from './tree.js';
 
 const root = resolve(__dirname, '..', '..');
+const say = (text: string) => process.stderr.write(`demo: ${text}\n`);
 
-function get(port: number, path: string): Promise<number> {
-  return new Promise((done, fail) => {
-    request({ host: '127.0.0.1', port, path }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    })
-      .on('error', fail)
-      .end();
+function listening(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.on('error', () => done(false));
   });
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+async function request(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  console.log(`${method} ${path} → ${response.status}`);
+  return { status: response.status, json };
 }
 
 async function main(): Promise<void> {
-  const receiver = await startReceiver();
-  const app = spawn(process.execPath, ['--import', join(root, 'dist', 'register.js'), join(root, 'examples', 'hello', 'server.js')], {
-    env: { ...process.env, PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_BSP_SCHEDULE_DELAY: '200' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const logLines: Record<string, unknown>[] = [];
-  const port = await new Promise<number>((done, fail) => {
-    let buffered = '';
-    app.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const text of lines) {
-        try {
-          const record = JSON.parse(text) as Record<string, unknown>;
-          logLines.push(record);
-          if (record['msg'] === 'listening') done(record['port'] as number);
-        } catch {
-          process.stdout.write(`${text}\n`);
-        }
-      }
-    });
-    app.on('exit', (code) => fail(new Error(`the example exited early (${code})`)));
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanUp = async () => {
+    for (const step of cleanups.reverse()) await step();
+    cleanups.length = 0;
+  };
+  process.once('SIGINT', () => {
+    say('stopping what the demo started');
+    void cleanUp().then(() => process.exit(130));
   });
 
-  const requests = ['/api/greetings/en', '/api/welcome', '/api/greetings/xx', '/health'];
-  for (const path of requests) console.log(`GET ${path} → ${await get(port, path)}`);
-  console.log('(/health is a probe: it makes no trace)\n');
-
-  await receiver.waitForSpans((spans) => new Set(spans.filter((s) => s.kind === 'server').map((s) => s.traceId)).size >= 3, 10_000).catch(() => undefined);
-  const traces = new Map<string, typeof receiver.spans>();
-  for (const span of receiver.spans) traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
-  const colour = process.stdout.isTTY;
-  for (const [traceId, spans] of traces) {
-    console.log(renderTrace(spans, { colour }));
-    for (const line of logLines.filter((record) => record['trace_id'] === traceId)) {
-      console.log(`   log: "${String(line['msg'])}" trace_id=${traceId.slice(0, 8)}… span_id=${String(line['span_id'])}`);
+  try {
+    const servicesWereUp = (await listening(55432)) && (await listening(59092));
+    if (!servicesWereUp) {
+      say('starting PostgreSQL and Kafka (scripts/services/up; the first run installs them, which takes a few minutes)');
+      cleanups.push(() => run(join(root, 'scripts', 'services', 'down'), []));
+      await run(join(root, 'scripts', 'services', 'up'), ['postgres', 'kafka']);
     }
-    console.log('');
+
+    const external = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    const logs = new LogsBySpan();
+    let shown = 0;
+    const assembler = new TraceAssembler({
+      quietMillis: 1000,
+      onTrace: (trace) => {
+        // The example's start-up (its migration, the Kafka admin) makes traces of its own; the demo is about requests.
+        if (!trace.spans.some((span) => span.kind === 'server' || span.kind === 'consumer')) return;
+        shown += 1;
+        console.log(`${renderTrace(trace.spans, { colour: process.stdout.isTTY, updated: trace.updated, logsFor: (id) => logs.forSpan(id) })}\n`);
+      },
+    });
+    let receiver: Receiver | undefined;
+    if (external === undefined) {
+      receiver = await startReceiver({ discard: true, onSpans: (spans) => assembler.add(spans) });
+      cleanups.push(() => receiver?.close());
+    }
+
+    const suffix = `${process.pid}`;
+    const app: ChildProcess = spawn(process.execPath, ['--import', join(root, 'dist', 'register.js'), join(root, 'examples', 'task-manager', 'server.js')], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        KAFKA_GROUP_ID: `task-worker-demo-${suffix}`,
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+        ...(external === undefined ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver?.grpcUrl } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((done) => app.on('exit', () => done()));
+    cleanups.push(async () => {
+      app.kill('SIGTERM');
+      await exited;
+    });
+    const traceIds = new Set<string>();
+    const finished = new Set<string>();
+    const port = await new Promise<number>((done, fail) => {
+      logs.follow(app.stdout!, () => undefined);
+      app.stdout!.on('data', (chunk: Buffer) => {
+        for (const text of chunk.toString().split('\n')) {
+          try {
+            const record = JSON.parse(text) as Record<string, unknown>;
+            if (typeof record['trace_id'] === 'string') traceIds.add(record['trace_id']);
+            if (record['msg'] === 'task done' || record['msg'] === 'task failed') finished.add(String(record['taskId']));
+            if (record['msg'] === 'listening' && typeof record['port'] === 'number') done(record['port']);
+          } catch {
+            // a partial line; LogsBySpan reads whole lines
+          }
+        }
+      });
+      void exited.then(() => fail(new Error('the task-manager example exited before listening (see its output above)')));
+    });
+    say(`task-manager is listening on port ${port}, traced by otel-preload, exporting to ${external ?? receiver?.grpcUrl}`);
+
+    const base = `http://127.0.0.1:${port}`;
+    const created = await request(base, 'POST', '/api/tasks', { userEmail: 'ada@example.org', baseUrl: 'https://example.org/docs', userQuery: 'distributed tracing' });
+    const id = String(created.json['id']);
+    // The worker logs when it is done with the task; wait for that rather than polling the API (each poll would be a trace).
+    for (let i = 0; i < 100 && !finished.has(id); i++) await new Promise((done) => setTimeout(done, 100));
+    await request(base, 'GET', `/api/tasks/${id}`);
+    await request(base, 'GET', '/api/metrics?hours=24');
+    await request(base, 'GET', '/health');
+    await request(base, 'POST', '/api/tasks', { userEmail: 'not-an-email' });
+    console.log('(/health is a probe: it makes no trace)\n');
+
+    if (external === undefined) {
+      const deadline = Date.now() + 15_000;
+      while (shown < 4 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
+      await new Promise((done) => setTimeout(done, 1200)); // late spans (the worker's) join their trace
+      assembler.flush();
+    } else {
+      await new Promise((done) => setTimeout(done, 1500));
+      console.log(`trace ids sent to ${external}:\n${[...traceIds].map((traceId) => `  ${traceId}`).join('\n')}`);
+    }
+  } finally {
+    await cleanUp();
   }
-  const exited = new Promise((done) => app.on('exit', done));
-  app.kill('SIGTERM');
-  await exited;
-  await receiver.close();
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  say(error instanceof Error ? error.message : String(error));
   process.exitCode = 1;
 });

@@ -6,6 +6,10 @@ import type { CollectedSpan } from '../receiver/index.js';
 
 export interface TreeOptions {
   colour?: boolean;
+  /** Log lines written inside a span, shown under it (see LogsBySpan). */
+  logsFor?: (spanId: string) => { msg: string; level?: number }[];
+  /** Marks a trace shown before that late spans have joined. */
+  updated?: boolean;
 }
 
 const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -63,9 +67,16 @@ export function renderTrace(spans: CollectedSpan[], options: TreeOptions = {}): 
     const flag = error ? paint(colour, '31', `  ERROR${span.status.message ? ` ${shorten(span.status.message, 50)}` : ''}`) : '';
     lines.push(`${prefix}${branch}${name}${kind}${detail ? `  ${paint(colour, '2', detail)}` : ''}  ${ms(span)}${flag}`);
   };
+  const logs = (span: CollectedSpan, prefix: string) => {
+    for (const log of options.logsFor?.(span.spanId) ?? []) {
+      const level = log.level !== undefined && log.level >= 50 ? 'error' : log.level !== undefined && log.level >= 40 ? 'warn' : 'log';
+      lines.push(`${prefix}${paint(colour, level === 'log' ? '36' : level === 'warn' ? '33' : '31', `· ${level}: ${shorten(log.msg, 80)}`)}`);
+    }
+  };
   const walk = (span: CollectedSpan, prefix: string, last: boolean) => {
     line(span, prefix, last ? '└─ ' : '├─ ');
     const kids = children.get(span.spanId) ?? [];
+    logs(span, `${prefix}${last ? '   ' : '│  '}${kids.length > 0 ? '│ ' : '  '}`);
     kids.forEach((kid, i) => walk(kid, `${prefix}${last ? '   ' : '│  '}`, i === kids.length - 1));
   };
   for (const root of roots) {
@@ -75,8 +86,9 @@ export function renderTrace(spans: CollectedSpan[], options: TreeOptions = {}): 
       .filter((part) => part !== undefined)
       .map(text)
       .join('  ');
-    lines.push(head);
+    lines.push(options.updated === true ? `${head}  ${paint(colour, '33', '(updated: late spans joined)')}` : head);
     const kids = children.get(root.spanId) ?? [];
+    logs(root, kids.length > 0 ? '│ ' : '  ');
     kids.forEach((kid, i) => walk(kid, '', i === kids.length - 1));
   }
   return lines.join('\n');

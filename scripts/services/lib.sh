@@ -8,6 +8,7 @@
 #   OTEL_PRELOAD_STATE  data dirs, logs, pid files of the running services
 #                       (default /tmp/otel-preload-services)
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 SERVICES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_DIR="${OTEL_PRELOAD_CACHE:-$HOME/.cache/otel-preload}"
 STATE_DIR="${OTEL_PRELOAD_STATE:-/tmp/otel-preload-services}"

@@ -20,7 +20,7 @@ SERVICE_LOG="$LOG_DIR/postgres.log"
 # Newest /usr/lib/postgresql/<major>/bin that has initdb and pg_ctl (empty if none).
 pg_bin() {
   local d best=""
-  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5n); do
+  for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5,5n); do
     if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then best="$d"; fi
   done
   echo "$best"

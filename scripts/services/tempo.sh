@@ -57,43 +57,28 @@ do_install() {
   start="$(now)"
   log "building Tempo $TEMPO_VERSION with $(go version | awk '{print $3}') (GOMODCACHE=$GOMODCACHE, GOCACHE=$GOCACHE; log: $BUILD_LOG)"
 
-  if [ -n "${TEMPO_SRC_DIR:-}" ]; then
-    # Escape hatch for networks whose Go proxy does not serve github.com/grafana/tempo:
-    # an existing checkout of the v2.9.1 tag (its committed vendor/ makes the build offline).
-    src="$TEMPO_SRC_DIR"
-    grep -q '^module github.com/grafana/tempo$' "$src/go.mod" 2>/dev/null ||
-      fail "TEMPO_SRC_DIR=$src is not a github.com/grafana/tempo source tree"
-    log "using the Tempo source tree in TEMPO_SRC_DIR=$src"
-  else
-    log "downloading module github.com/grafana/tempo@$TEMPO_MODULE_VERSION from $(go env GOPROXY)"
-    # Run outside any module so that no go.mod in the current directory interferes.
-    json="$TEMPO_HOME/module.json"
-    if ! (cd "$TEMPO_HOME" && GOFLAGS=-modcacherw go mod download -json \
-      "github.com/grafana/tempo@$TEMPO_MODULE_VERSION" >"$json" 2>>"$BUILD_LOG"); then
-      cat "$json" >>"$BUILD_LOG" 2>/dev/null || true
-      fail "go mod download github.com/grafana/tempo@$TEMPO_MODULE_VERSION failed (if your Go proxy does not" \
-        "serve this module, point TEMPO_SRC_DIR at a checkout of the $TEMPO_VERSION tag, e.g." \
-        "git clone --depth 1 -b $TEMPO_VERSION https://github.com/grafana/tempo)"
-    fi
-    dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' "$json")"
-    [ -n "$dir" ] && [ -f "$dir/go.mod" ] || fail "module download did not yield a directory with go.mod (got '$dir')"
-    # The module cache is read-only and go build -mod=mod may need to touch go.sum.
-    src="$TEMPO_HOME/src"
-    rm -rf "$src"
-    cp -R "$dir" "$src"
-    chmod -R u+w "$src"
+  log "downloading module github.com/grafana/tempo@$TEMPO_MODULE_VERSION from $(go env GOPROXY)"
+  # Run outside any module so that no go.mod in the current directory interferes.
+  json="$TEMPO_HOME/module.json"
+  if ! (cd "$TEMPO_HOME" && GOFLAGS=-modcacherw go mod download -json \
+    "github.com/grafana/tempo@$TEMPO_MODULE_VERSION" >"$json" 2>>"$BUILD_LOG"); then
+    cat "$json" >>"$BUILD_LOG" 2>/dev/null || true
+    fail "go mod download github.com/grafana/tempo@$TEMPO_MODULE_VERSION failed: the Go module proxy" \
+      "$(go env GOPROXY) does not serve it here ($(sed -n 's/.*"Error": "\(.*\)".*/\1/p' "$json" | head -c 300))"
   fi
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' "$json")"
+  [ -n "$dir" ] && [ -f "$dir/go.mod" ] || fail "module download did not yield a directory with go.mod (got '$dir')"
+  # The module cache is read-only and go build -mod=mod may need to touch go.sum.
+  src="$TEMPO_HOME/src"
+  rm -rf "$src"
+  cp -R "$dir" "$src"
+  chmod -R u+w "$src"
 
-  # Only a real checkout has the vendored packages: a module zip from the proxy keeps
-  # vendor/modules.txt but drops vendor/*/..., hence -mod=mod there.
-  if [ -n "${TEMPO_SRC_DIR:-}" ] && [ -f "$src/vendor/modules.txt" ] && [ -d "$src/vendor/github.com" ]; then
-    modflag=-mod=vendor
-  else
-    modflag=-mod=mod
-    log "downloading Tempo's dependencies (go mod download)"
-    (cd "$src" && go mod download -x >>"$BUILD_LOG" 2>&1) &
-    progress "$!" "$start" "downloading dependencies" || fail "go mod download of Tempo's dependencies failed"
-  fi
+  # A module zip from the proxy keeps vendor/modules.txt but drops vendor/*/..., hence -mod=mod.
+  modflag=-mod=mod
+  log "downloading Tempo's dependencies (go mod download)"
+  (cd "$src" && go mod download -x >>"$BUILD_LOG" 2>&1) &
+  progress "$!" "$start" "downloading dependencies" || fail "go mod download of Tempo's dependencies failed"
 
   log "compiling ./cmd/tempo ($modflag, CGO_ENABLED=0; takes many minutes on 2 cores)"
   (cd "$src" && CGO_ENABLED=0 go build "$modflag" -v -trimpath \
@@ -102,7 +87,7 @@ do_install() {
   progress "$!" "$start" "compiling" || fail "go build ./cmd/tempo failed"
   mv -f "$TEMPO_BIN.tmp" "$TEMPO_BIN"
   "$TEMPO_BIN" -version >>"$BUILD_LOG" 2>&1 || fail "the built binary does not run"
-  if [ -z "${TEMPO_SRC_DIR:-}" ] && [ "${TEMPO_KEEP_SRC:-0}" != 1 ]; then rm -rf "$TEMPO_HOME/src"; fi
+  [ "${TEMPO_KEEP_SRC:-0}" = 1 ] || rm -rf "$TEMPO_HOME/src"
   log "built $TEMPO_BIN in $(fmt_duration $(($(now) - start)))"
 }
 
@@ -157,10 +142,15 @@ ingester:
       replication_factor: 1
     final_sleep: 0s
     min_ready_duration: 0s
+  # Fast-flush values of Tempo's all-in-one e2e config: a trace is cut from the live
+  # traces after 1s idle, blocks are flushed to storage after ~2s, and the ingester keeps
+  # a flushed block for complete_block_timeout. NOTE: /api/search WITHOUT start/end only
+  # asks the ingesters, so it finds a trace only from ~1.5s to ~complete_block_timeout
+  # after ingestion; pass start=&end= (unix seconds) to also search the stored blocks.
   trace_idle_period: 1s
   flush_check_period: 1s
   max_block_duration: 2s
-  complete_block_timeout: 5s
+  complete_block_timeout: ${TEMPO_COMPLETE_BLOCK_TIMEOUT:-5s}
 
 memberlist:
   bind_addr: [127.0.0.1]

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 export interface Services {
   databaseUrl: string;
   kafkaBrokers: string;
-  tempoUrl: string;
-  tempoOtlpGrpc: string;
 }
+
+export type Tempo = { url: string; otlpGrpc: string } | { unavailable: string };
 
 const stateDir = process.env['OTEL_PRELOAD_STATE'] ?? '/tmp/otel-preload-services';
 
@@ -49,6 +49,15 @@ function reachable(hostPort: string): Promise<boolean> {
   });
 }
 
+async function tempoReady(url: string): Promise<boolean> {
+  try {
+    return (await (await fetch(`${url}/ready`)).text()).trim() === 'ready';
+  } catch {
+    return false;
+  }
+}
+
+/** PostgreSQL and Kafka: required; a missing one fails the test with its log tail. */
 export async function requireServices(): Promise<Services> {
   const s = settings();
   const problems: string[] = [];
@@ -59,13 +68,20 @@ export async function requireServices(): Promise<Services> {
   };
   await check('postgres', 'DATABASE_URL', (url) => reachable(`tcp://${new URL(url).host}`));
   await check('kafka', 'KAFKA_BROKERS', (brokers) => reachable(brokers.split(',')[0] ?? ''));
-  await check('tempo', 'TEMPO_URL', async (url) => {
-    try {
-      return (await (await fetch(`${url}/ready`)).text()).trim() === 'ready';
-    } catch {
-      return false;
-    }
-  });
   if (problems.length > 0) throw new Error(`the end-to-end tests need the real services:\n${problems.join('\n')}`);
-  return { databaseUrl: s['DATABASE_URL'], kafkaBrokers: s['KAFKA_BROKERS'], tempoUrl: s['TEMPO_URL'], tempoOtlpGrpc: s['TEMPO_OTLP_GRPC'] };
+  return { databaseUrl: s['DATABASE_URL'] ?? '', kafkaBrokers: s['KAFKA_BROKERS'] ?? '' };
+}
+
+/**
+ * Tempo, or why it is not there. It is built from the Go module proxy; where the
+ * proxy does not serve it, scripts/services/up-for-tests records the reason, and the
+ * Tempo tests report it as their skip reason.
+ */
+export async function tempo(): Promise<Tempo> {
+  const s = settings();
+  const url = s['TEMPO_URL'];
+  if (url !== undefined && (await tempoReady(url))) return { url, otlpGrpc: s['TEMPO_OTLP_GRPC'] ?? '' };
+  const reasonFile = join(stateDir, 'tempo.unavailable');
+  const reason = existsSync(reasonFile) ? readFileSync(reasonFile, 'utf8').trim() : `Tempo is not answering at ${url ?? '(TEMPO_URL unset)'}; last lines of its log:\n${logTail('tempo')}`;
+  return { unavailable: reason };
 }

@@ -1,0 +1,89 @@
+// The viewer's pieces without a network: the tree from a recorded OTLP payload
+// (golden output), trace assembly with late spans, and the memory bounds.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { spansFromRequest } from '../../receiver/decode.js';
+import { decodeTraceRequest } from '../../receiver/decode.js';
+import type { CollectedSpan } from '../../receiver/index.js';
+import { type AssembledTrace, TraceAssembler } from '../../view/assembler.js';
+import { LogsBySpan } from '../../view/logs.js';
+import { renderTrace } from '../../view/tree.js';
+import { fixture } from '../helpers/app.js';
+
+/** The spans of one real POST /api/tasks of the example, as its preload exported them (OTLP/JSON). */
+function recordedSpans(): CollectedSpan[] {
+  const payloads = JSON.parse(readFileSync(fixture('otlp', 'create-task.json'), 'utf8')) as unknown[];
+  return payloads.flatMap((payload) => spansFromRequest(decodeTraceRequest(Buffer.from(JSON.stringify(payload)), 'json')));
+}
+
+t.test('a recorded create-task trace renders as the golden tree', async (t) => {
+  const spans = recordedSpans();
+  const golden = readFileSync(fixture('otlp', 'create-task.tree.txt'), 'utf8');
+  t.equal(`${renderTrace(spans)}\n`, golden);
+  t.notMatch(renderTrace(spans), /\x1b\[/, 'no colour unless asked');
+  t.match(renderTrace(spans, { colour: true }), /\x1b\[1m/, 'colour when asked');
+});
+
+t.test('errors stand out', async (t) => {
+  const spans = recordedSpans();
+  const failing = spans.map((span) => (span.kind === 'consumer' ? { ...span, status: { code: 'error' as const, message: 'crawl target answered HTTP 502' } } : span));
+  const text = renderTrace(failing);
+  t.match(text, /process web-crawl-tasks \(consumer\).*ERROR crawl target answered HTTP 502/);
+  t.match(renderTrace(failing, { colour: true }), /\x1b\[1;31mprocess web-crawl-tasks/);
+});
+
+t.test('log lines appear under the span they were written in', async (t) => {
+  const spans = recordedSpans();
+  const consumer = spans.find((span) => span.kind === 'consumer') as CollectedSpan;
+  const logs = new LogsBySpan();
+  t.ok(logs.addLine(JSON.stringify({ level: 30, msg: 'task running', trace_id: consumer.traceId, span_id: consumer.spanId })));
+  t.notOk(logs.addLine('{"msg":"outside any span"}'), 'a line without ids is not kept');
+  t.notOk(logs.addLine('not json'), 'nor a line that is not JSON');
+  const lines = renderTrace(spans, { logsFor: (id) => logs.forSpan(id) }).split('\n');
+  const at = lines.findIndex((line) => line.includes('process web-crawl-tasks'));
+  t.match(lines[at + 1], '· log: task running', 'right under its span');
+});
+
+t.test('log memory is bounded', async (t) => {
+  const logs = new LogsBySpan(undefined, 100);
+  for (let i = 0; i < 1000; i++) logs.addLine(JSON.stringify({ msg: `m${i}`, trace_id: 't', span_id: `s${i}` }));
+  t.same(logs.forSpan('s0'), [], 'the oldest are forgotten');
+  t.equal(logs.forSpan('s999')[0]?.msg, 'm999');
+});
+
+t.test('late spans are merged into their trace, shown again as updated', async (t) => {
+  const spans = recordedSpans();
+  const shown: AssembledTrace[] = [];
+  const assembler = new TraceAssembler({ quietMillis: 100, onTrace: (trace) => shown.push(trace) });
+  const producerSide = spans.filter((span) => span.kind !== 'consumer' && !span.name.startsWith('pg.query:UPDATE'));
+  const late = spans.filter((span) => !producerSide.includes(span));
+  assembler.add(producerSide.slice(0, 3));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assembler.add(producerSide.slice(3));
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  t.equal(shown.length, 1, 'spans arriving within the quiet window make one trace');
+  t.equal(shown[0]?.spans.length, producerSide.length);
+  t.equal(shown[0]?.updated, false);
+  assembler.add(late);
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  t.equal(shown.length, 2, 'late spans show the trace again');
+  t.equal(shown[1]?.traceId, shown[0]?.traceId, 'the same trace, not a second one');
+  t.equal(shown[1]?.spans.length, spans.length, 'with all its spans');
+  t.equal(shown[1]?.updated, true);
+  t.match(renderTrace(shown[1]?.spans ?? [], { updated: true }).split('\n')[0], '(updated: late spans joined)');
+});
+
+t.test('traces are evicted past the bound, oldest first', async (t) => {
+  const shown: AssembledTrace[] = [];
+  const assembler = new TraceAssembler({ quietMillis: 10_000, maxTraces: 10, maxSpansPerTrace: 5, onTrace: (trace) => shown.push(trace) });
+  const template = recordedSpans()[0] as CollectedSpan;
+  for (let i = 0; i < 100; i++) assembler.add([{ ...template, traceId: i.toString(16).padStart(32, '0') }]);
+  t.equal(assembler.size, 10);
+  for (let i = 0; i < 20; i++) assembler.add([{ ...template, traceId: '99'.padStart(32, '0'), spanId: String(i) }]);
+  assembler.flush();
+  t.equal(shown.length, 10);
+  const expected = [...Array.from({ length: 9 }, (_, i) => (0x5b + i).toString(16)), '99'];
+  t.same(shown.map((trace) => trace.traceId.replace(/^0+/, '')).sort(), expected.sort(), 'the ten newest traces are kept');
+  t.ok(!shown.some((trace) => trace.traceId.endsWith('00')), 'the first traces were forgotten');
+  t.equal(shown.find((trace) => trace.traceId.endsWith('99'))?.spans.length, 5, 'spans per trace are bounded too');
+});
