@@ -34,7 +34,7 @@ async function startViewer(args: string[] = []): Promise<Viewer> {
       }
     });
   });
-  return { child, grpcUrl: urls[1] as string, httpUrl: urls[2] as string, output: () => out, exited };
+  return { child, grpcUrl: urls[1], httpUrl: urls[2], output: () => out, exited };
 }
 
 async function until(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -76,7 +76,7 @@ t.test('late spans are merged into their trace, shown again as updated', async (
 t.test('traces are evicted past the bound, oldest first', async (t) => {
   const shown: AssembledTrace[] = [];
   const assembler = new TraceAssembler({ quietMillis: 10_000, maxTraces: 10, maxSpansPerTrace: 5, onTrace: (trace) => shown.push(trace) });
-  const template = recordedSpans()[0] as CollectedSpan;
+  const template = recordedSpans()[0];
   for (let i = 0; i < 100; i++) assembler.add([{ ...template, traceId: i.toString(16).padStart(32, '0') }]);
   t.equal(assembler.size, 10);
   for (let i = 0; i < 20; i++) assembler.add([{ ...template, traceId: '99'.padStart(32, '0'), spanId: String(i) }]);
