@@ -4,6 +4,7 @@ import { type Env, EnvReader } from './env.js';
 import { type LogsExporterName, logsExportersFromEnv, type OtlpConfig, otlpFromEnv, type TracesExporterName, tracesExportersFromEnv } from './exporter.js';
 import { type InstrumentationsConfig, instrumentationsFromEnv } from './instrumentations.js';
 import { type PropagatorName, propagatorsFromEnv } from './propagators.js';
+import { type RedactionConfig, redactionFromEnv } from './redaction.js';
 import { type ResourceConfig, type ResourceFacts, resourceFromEnv } from './resource.js';
 import { type SamplerConfig, samplerFromEnv } from './sampler.js';
 import { shutdownTimeoutFromEnv } from './shutdown.js';
@@ -23,6 +24,8 @@ export interface Config {
   sampler: SamplerConfig;
   propagators: PropagatorName[];
   instrumentations: InstrumentationsConfig;
+  /** What never leaves the process: SQL literals, sensitive query values, secret headers. */
+  redaction: RedactionConfig;
   shutdownTimeoutMillis: number;
 }
 
@@ -44,6 +47,7 @@ export function configFromEnv(env: Env, facts: ResourceFacts): ConfigResult {
     sampler: samplerFromEnv(reader),
     propagators: propagatorsFromEnv(reader),
     instrumentations: instrumentationsFromEnv(reader, logsExporters.length > 0),
+    redaction: redactionFromEnv(reader),
     shutdownTimeoutMillis: shutdownTimeoutFromEnv(reader),
   };
   return { config, warnings: reader.warnings };

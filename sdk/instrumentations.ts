@@ -1,5 +1,5 @@
 import type { Instrumentation, InstrumentationBase, InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { InstrumentationsConfig } from '../config/instrumentations.js';
+import type { Config } from '../config/index.js';
 import { INSTRUMENTATION_CLASSES, type InstrumentationName, instrumentationPackage } from '../config/instrumentation-catalog.js';
 import { ignoresPath } from './ignore-paths.js';
 
@@ -10,9 +10,9 @@ type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentat
  * forty that nobody asked for cost nothing. A package that fails to load is
  * reported and skipped; the others still work.
  */
-export function createInstrumentations(config: InstrumentationsConfig, report: (message: string) => void): Instrumentation[] {
+export function createInstrumentations(config: Config, report: (message: string) => void): Instrumentation[] {
   const created: Instrumentation[] = [];
-  for (const name of config.enabled) {
+  for (const name of config.instrumentations.enabled) {
     try {
       const exports = require(instrumentationPackage(name)) as Record<string, unknown>;
       const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
@@ -24,12 +24,17 @@ export function createInstrumentations(config: InstrumentationsConfig, report: (
   return created;
 }
 
-function optionsFor(name: InstrumentationName, config: InstrumentationsConfig): InstrumentationConfig {
+function optionsFor(name: InstrumentationName, { instrumentations: config, redaction }: Config): InstrumentationConfig {
   switch (name) {
-    case 'http':
+    case 'http': {
+      const headers = { requestHeaders: redaction.captureHeaders, responseHeaders: redaction.captureHeaders };
       return {
         ignoreIncomingRequestHook: (request: { url?: string }) => ignoresPath(config.http.ignorePaths, request.url),
+        redactedQueryParams: redaction.redactedQueryParams,
+        redactedQueryParamsServer: redaction.redactedQueryParams,
+        ...(redaction.captureHeaders.length > 0 ? { headersToSpanAttributes: { server: headers, client: headers } } : {}),
       } as InstrumentationConfig;
+    }
     case 'express':
       return {
         ignoreLayersType: (['middleware', 'router', 'request_handler'] as const).filter((type) => !config.express.layers.includes(type)),

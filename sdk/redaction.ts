@@ -1,5 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { RedactionConfig } from '../config/redaction.js';
+import { withoutLiterals } from './sql-literals.js';
 
 /**
  * Attributes some instrumentations record that can carry business data or
@@ -8,18 +10,32 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
  */
 export const NEVER_RECORDED = ['messaging.kafka.message.key', 'messaging.kafka.message_key'] as const;
 
+/** Where the database instrumentations put the statement (current and older semantic conventions). */
+const STATEMENT_ATTRIBUTES = ['db.query.text', 'db.statement'] as const;
+
 /**
+ * Also replaces literals in recorded SQL by `?` (unless OTEL_PRELOAD_SQL_LITERALS=keep):
+ * parameterised values are never recorded by the pg instrumentation, but a statement
+ * built by concatenation carries its values in the text.
+ *
  * Runs first among the span processors: by the time the batch processor holds the
  * span, the attributes above are gone. The SDK exposes no API to remove an
  * attribute, so they are deleted from the span's own attribute record, which the
  * SDK keeps mutable until export.
  */
 export class RedactingProcessor implements SpanProcessor {
+  constructor(private readonly config: RedactionConfig) {}
+
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
     const attributes = span.attributes as Record<string, unknown>;
     for (const key of NEVER_RECORDED) if (key in attributes) delete attributes[key];
+    if (this.config.sqlLiterals === 'keep') return;
+    for (const key of STATEMENT_ATTRIBUTES) {
+      const statement = attributes[key];
+      if (typeof statement === 'string') attributes[key] = withoutLiterals(statement);
+    }
   }
 
   forceFlush(): Promise<void> {

@@ -54,12 +54,12 @@ export function startSdk(config: Config): Started {
     const exporter = new ReportingExporter(createOtlpSpanExporter(config.traces.otlp), unexported, config.traces.otlp.endpoint);
     return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported);
   });
-  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new RedactingProcessor(), ...spanProcessors] });
+  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new RedactingProcessor(config.redaction), ...spanProcessors] });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const logs = config.logs.exporters.length > 0 ? startLogs(config, resource) : undefined;
 
-  const instrumentations = createInstrumentations(config.instrumentations, (message) => diag.warn(message));
+  const instrumentations = createInstrumentations(config, (message) => diag.warn(message));
   registerInstrumentations({ instrumentations, tracerProvider });
 
   const settle = (promise: Promise<unknown>) => promise.then(

@@ -38,6 +38,7 @@ t.test('pool, transaction and error spans', async (t) => {
   t.equal(failing?.status.code, 'error', 'the failing query is an error span');
   t.ok(failing?.events.some((e) => e.name === 'exception'), 'with the exception recorded');
   t.match(text(queries.find((s) => text(s).startsWith('INSERT')) ?? job!), '$1', 'placeholders, not values');
+  t.ok(queries.some((s) => /WHERE email = \? AND id > \?$/.test(text(s))), 'literals in concatenated SQL replaced by ?');
   const all = JSON.stringify(spans, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   t.notOk(all.includes(secret), 'the parameter value appears nowhere');
 });

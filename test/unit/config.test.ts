@@ -174,6 +174,23 @@ runRows('instrumentations', [
   { name: 'log keys wrong count', env: { OTEL_PRELOAD_LOG_KEYS: 'a,b' }, check: (c) => c.instrumentations.pino.logKeys.traceId, expected: 'trace_id', warning: 'OTEL_PRELOAD_LOG_KEYS="a,b" is not three distinct key names' },
 ]);
 
+runRows('redaction', [
+  { name: 'SQL literals redacted by default', env: {}, check: (c) => c.redaction.sqlLiterals, expected: 'redact' },
+  { name: 'SQL literals kept on request', env: { OTEL_PRELOAD_SQL_LITERALS: 'KEEP' }, check: (c) => c.redaction.sqlLiterals, expected: 'keep' },
+  { name: 'SQL literals bad', env: { OTEL_PRELOAD_SQL_LITERALS: 'some' }, check: (c) => c.redaction.sqlLiterals, expected: 'redact', warning: 'OTEL_PRELOAD_SQL_LITERALS="some" is not one of redact, keep; using redact' },
+  { name: 'no headers captured by default', env: {}, check: (c) => c.redaction.captureHeaders, expected: [] },
+  { name: 'headers captured, lower-cased', env: { OTEL_PRELOAD_HTTP_CAPTURE_HEADERS: 'X-Request-Id, user-agent' }, check: (c) => c.redaction.captureHeaders, expected: ['x-request-id', 'user-agent'] },
+  {
+    name: 'secret headers never captured',
+    env: { OTEL_PRELOAD_HTTP_CAPTURE_HEADERS: 'Authorization,x-request-id,Cookie' },
+    check: (c) => c.redaction.captureHeaders,
+    expected: ['x-request-id'],
+    warning: 'OTEL_PRELOAD_HTTP_CAPTURE_HEADERS names "authorization", "cookie", which are never recorded; capturing the others',
+  },
+  { name: 'query params default includes token', env: {}, check: (c) => c.redaction.redactedQueryParams.includes('token') && c.redaction.redactedQueryParams.includes('X-Amz-Signature'), expected: true },
+  { name: 'query params replaced, case kept', env: { OTEL_PRELOAD_REDACTED_QUERY_PARAMS: 'Ticket, otp' }, check: (c) => c.redaction.redactedQueryParams, expected: ['Ticket', 'otp'] },
+]);
+
 runRows('diagnostics, shutdown and the SDK switch', [
   { name: 'log level default', env: {}, check: (c) => c.logLevel, expected: 'info' },
   { name: 'log level case-insensitive', env: { OTEL_LOG_LEVEL: 'DEBUG' }, check: (c) => c.logLevel, expected: 'debug' },
