@@ -23,9 +23,9 @@ t.test('the demo prints the create-task tree', async (t) => {
     /├─ pg\.query:INSERT tasks \(client\)/,
     /└─ send web-crawl-tasks \(producer\)/,
     /^ {6}└─ process web-crawl-tasks \(consumer\)/m,
-    /^ {9}├─ pg\.query:UPDATE tasks \(client\).*'running'/m,
+    /^ {9}├─ pg\.query:UPDATE tasks \(client\).*SET status = \?/m,
     /^ {9}├─ POST \(client\).*\/crawl 200/m,
-    /^ {9}└─ pg\.query:UPDATE tasks \(client\).*'done'/m,
+    /^ {9}└─ pg\.query:UPDATE tasks \(client\).*SET status = \?/m,
     /· log: task created and queued/,
   ]) t.match(tree, shape, String(shape));
   t.match(stdout, /^GET \/api\/metrics {2}200 /m, 'the metrics request');
