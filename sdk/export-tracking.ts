@@ -65,6 +65,8 @@ export class TrackingProcessor implements SpanProcessor {
 export class ReportingExporter implements SpanExporter {
   private failing = false;
   private dropped = 0;
+  /** Successes so far: an export that fails after a success arrived since it started is old news. */
+  private successes = 0;
 
   constructor(
     private readonly inner: SpanExporter,
@@ -73,9 +75,10 @@ export class ReportingExporter implements SpanExporter {
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const successesAtStart = this.successes;
     const done = (result: ExportResult) => {
       this.unexported.settle(spans);
-      this.noteResult(result, spans.length);
+      this.noteResult(result, spans.length, successesAtStart);
       resultCallback(result);
     };
     try {
@@ -85,13 +88,15 @@ export class ReportingExporter implements SpanExporter {
     }
   }
 
-  private noteResult(result: ExportResult, count: number): void {
+  private noteResult(result: ExportResult, count: number, successesAtStart: number): void {
     if (result.code === ExportResultCode.SUCCESS) {
+      this.successes += 1;
       if (this.failing) diag.warn(`exporting spans to ${this.endpoint} works again (${this.dropped} spans were dropped while it failed)`);
       this.failing = false;
       this.dropped = 0;
       return;
     }
+    if (this.successes > successesAtStart) return; // sent while the backend was still down; it is up now
     this.dropped += count;
     if (!this.failing) diag.warn(`exporting spans to ${this.endpoint} failed: ${result.error?.message ?? 'unknown error'}; spans are dropped until it works again`);
     this.failing = true;
