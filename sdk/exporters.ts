@@ -2,17 +2,22 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Config } from '../config/index.js';
 import type { OtlpConfig } from '../config/exporter.js';
 
+/** OTLP headers as gRPC metadata, for the gRPC trace and log exporters. */
+export function grpcMetadata(headers: Record<string, string>): import('@grpc/grpc-js').Metadata {
+  const { Metadata } = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+  return metadata;
+}
+
 /** The OTLP trace exporter for the configured protocol; only that protocol's package is loaded. */
 export function createOtlpSpanExporter(otlp: OtlpConfig): SpanExporter {
   const common = { url: otlp.endpoint, timeoutMillis: otlp.timeoutMillis };
   const compression = otlp.compression as never; // the packages' CompressionAlgorithm enum has exactly these two string values
   switch (otlp.protocol) {
     case 'grpc': {
-      const { Metadata } = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
       const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
-      const metadata = new Metadata();
-      for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
-      return new OTLPTraceExporter({ ...common, compression, metadata });
+      return new OTLPTraceExporter({ ...common, compression, metadata: grpcMetadata(otlp.headers) });
     }
     case 'http/protobuf': {
       const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');

@@ -3,6 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Config } from '../config/index.js';
 import type { OtlpConfig } from '../config/exporter.js';
+import { grpcMetadata } from './exporters.js';
 
 /**
  * Opt-in (`OTEL_LOGS_EXPORTER=otlp|console`): pino records also leave as OTLP log
@@ -24,11 +25,8 @@ function createOtlpLogExporter(otlp: OtlpConfig): LogRecordExporter {
   const common = { url: otlp.endpoint, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression as never };
   switch (otlp.protocol) {
     case 'grpc': {
-      const { Metadata } = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-      const metadata = new Metadata();
-      for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
       const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-grpc') as typeof import('@opentelemetry/exporter-logs-otlp-grpc');
-      return new OTLPLogExporter({ ...common, metadata });
+      return new OTLPLogExporter({ ...common, metadata: grpcMetadata(otlp.headers) });
     }
     case 'http/protobuf': {
       const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-proto') as typeof import('@opentelemetry/exporter-logs-otlp-proto');
