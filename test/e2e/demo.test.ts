@@ -32,3 +32,36 @@ t.test('the demo prints the create-task tree', async (t) => {
   t.match(stdout, /^POST \/api\/tasks {2}400 /m, 'the failing request');
   t.notMatch(stdout, /^GET \/health {2}/m, 'no trace for the health probe');
 });
+
+t.test('with OTEL_EXPORTER_OTLP_ENDPOINT the demo sends there and prints the trace ids', async (t) => {
+  await requireServices();
+  const { startReceiver } = await import('../../receiver/index.js');
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [join(repoRoot, 'dist', 'view', 'demo.js')], { env: appEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl }), timeout: 120_000 }, (error, out, err) =>
+      error ? reject(new Error(`${error.message}\n${out}\n${err}`)) : resolve(out),
+    ),
+  );
+  const ids = [...stdout.matchAll(/^ {2}([0-9a-f]{32})$/gm)].map((match) => match[1]);
+  t.ok(ids.length >= 4, `trace ids printed:\n${stdout}`);
+  await receiver.waitForSpans((spans) => ids.every((id) => spans.some((span) => span.traceId === id)));
+  t.pass('every printed trace id arrived at the backend');
+});
+
+t.test('Ctrl-C stops everything the demo started', async (t) => {
+  await requireServices();
+  const { spawn } = await import('node:child_process');
+  const demo = spawn(process.execPath, [join(repoRoot, 'dist', 'view', 'demo.js')], { env: appEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  demo.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!/listening on port (\d+)/.test(err) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const port = Number(/listening on port (\d+)/.exec(err)?.[1]);
+  t.ok(port > 0, 'the example is up');
+  const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+  demo.kill('SIGINT');
+  t.equal(await exited, 130, 'the demo exits as interrupted');
+  const stillServing = await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
+  t.notOk(stillServing, 'the example it started is gone');
+});
