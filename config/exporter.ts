@@ -3,7 +3,7 @@ import { type EnvReader, parseKeyValueList, quote } from './env.js';
 export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
 export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['grpc', 'http/protobuf', 'http/json'];
 
-export type Signal = 'traces' | 'logs';
+export type Signal = 'traces' | 'logs' | 'metrics';
 
 /** Where and how one signal is sent over OTLP. Certificates are left to the exporter, which reads them itself. */
 export interface OtlpConfig {

@@ -3,6 +3,7 @@ import { type LogLevel, logLevelFromEnv } from './diagnostics.js';
 import { type Env, EnvReader } from './env.js';
 import { type LogsExporterName, logsExportersFromEnv, type OtlpConfig, otlpFromEnv, type TracesExporterName, tracesExportersFromEnv } from './exporter.js';
 import { type InstrumentationsConfig, instrumentationsFromEnv } from './instrumentations.js';
+import { type MetricsConfig, metricsFromEnv } from './metrics.js';
 import { type PropagatorName, propagatorsFromEnv } from './propagators.js';
 import { type RedactionConfig, redactionFromEnv } from './redaction.js';
 import { type ResourceConfig, type ResourceFacts, resourceFromEnv } from './resource.js';
@@ -21,6 +22,7 @@ export interface Config {
   resource: ResourceConfig;
   traces: { exporters: TracesExporterName[]; otlp: OtlpConfig; batch: BatchConfig };
   logs: { exporters: LogsExporterName[]; otlp?: OtlpConfig };
+  metrics: MetricsConfig;
   sampler: SamplerConfig;
   propagators: PropagatorName[];
   instrumentations: InstrumentationsConfig;
@@ -39,14 +41,16 @@ export function configFromEnv(env: Env, facts: ResourceFacts): ConfigResult {
   const reader = new EnvReader(env);
   reader.boolean('OTEL_SDK_DISABLED', false); // only to warn about a typo: a clear "true" never gets here
   const logsExporters = logsExportersFromEnv(reader);
+  const metrics = metricsFromEnv(reader);
   const config: Config = {
     logLevel: logLevelFromEnv(reader),
     resource: resourceFromEnv(reader, facts),
     traces: { exporters: tracesExportersFromEnv(reader), otlp: otlpFromEnv(reader, 'traces'), batch: batchFromEnv(reader) },
     logs: { exporters: logsExporters, ...(logsExporters.includes('otlp') ? { otlp: otlpFromEnv(reader, 'logs') } : {}) },
+    metrics,
     sampler: samplerFromEnv(reader),
     propagators: propagatorsFromEnv(reader),
-    instrumentations: instrumentationsFromEnv(reader, logsExporters.length > 0),
+    instrumentations: instrumentationsFromEnv(reader, logsExporters.length > 0, metrics.exporters.length > 0),
     redaction: redactionFromEnv(reader),
     shutdownTimeoutMillis: shutdownTimeoutFromEnv(reader),
   };

@@ -35,12 +35,14 @@ export interface InstrumentationsConfig {
 
 /**
  * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` replaces the default set (as upstream does);
- * `OTEL_NODE_DISABLED_INSTRUMENTATIONS` then removes names from it.
+ * `OTEL_NODE_DISABLED_INSTRUMENTATIONS` then removes names from it. With metrics on,
+ * the default set also measures the Node runtime (event loop, GC, heap).
  */
-export function instrumentationsFromEnv(reader: EnvReader, sendLogs: boolean): InstrumentationsConfig {
+export function instrumentationsFromEnv(reader: EnvReader, sendLogs: boolean, metricsOn = false): InstrumentationsConfig {
   const enabledList = namesFromEnv(reader, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
   const disabled = namesFromEnv(reader, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
-  const enabled = (enabledList ?? DEFAULT_INSTRUMENTATIONS).filter((name) => !disabled.includes(name));
+  const defaults: InstrumentationName[] = metricsOn ? [...DEFAULT_INSTRUMENTATIONS, 'runtime-node'] : DEFAULT_INSTRUMENTATIONS;
+  const enabled = (enabledList ?? defaults).filter((name) => !disabled.includes(name));
   return {
     enabled,
     http: { ignorePaths: ignorePathsFromEnv(reader) },

@@ -103,5 +103,12 @@ export function startupLine(config: Config, version: string): string {
     `sampler ${sampler.name}${sampler.name.endsWith('traceidratio') ? `(${sampler.ratio})` : ''}`,
   ];
   if (config.logs.exporters.length > 0) parts.push(`logs to ${config.logs.exporters.join(',')}`);
+  const { metrics } = config;
+  if (metrics.exporters.length > 0) {
+    const where = metrics.exporters.map((name) =>
+      name === 'prometheus' ? `prometheus http://${metrics.prometheus.host}:${metrics.prometheus.port}/metrics` : name === 'otlp' ? `otlp ${metrics.otlp?.protocol ?? ''} ${redactUrl(metrics.otlp?.endpoint ?? '')}` : name,
+    );
+    parts.push(`metrics to ${where.join(' + ')} every ${metrics.intervalMillis} ms`);
+  }
   return parts.join('; ');
 }

@@ -19,6 +19,7 @@ import { createConsoleSpanExporter, createOtlpSpanExporter } from './exporters.j
 import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export-tracking.js';
 import { createInstrumentations } from './instrumentations.js';
 import { startLogs } from './logs.js';
+import { startMetrics } from './metrics.js';
 import { RedactingProcessor } from './redaction.js';
 import { createResource } from './resource.js';
 
@@ -58,9 +59,10 @@ export function startSdk(config: Config): Started {
   trace.setGlobalTracerProvider(tracerProvider);
 
   const logs = config.logs.exporters.length > 0 ? startLogs(config, resource) : undefined;
+  const meterProvider = config.metrics.exporters.length > 0 ? startMetrics(config.metrics, resource) : undefined;
 
   const instrumentations = createInstrumentations(config, (message) => diag.warn(message));
-  registerInstrumentations({ instrumentations, tracerProvider });
+  registerInstrumentations({ instrumentations, tracerProvider, ...(meterProvider ? { meterProvider } : {}) });
 
   const settle = (promise: Promise<unknown>) => promise.then(
     () => undefined,
@@ -70,8 +72,8 @@ export function startSdk(config: Config): Started {
     config,
     instrumentations,
     unexported,
-    flush: () => Promise.all([settle(tracerProvider.forceFlush()), ...(logs ? [settle(logs.forceFlush())] : [])]).then(() => undefined),
-    shutdown: () => Promise.all([settle(tracerProvider.shutdown()), ...(logs ? [settle(logs.shutdown())] : [])]).then(() => undefined),
+    flush: () => Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.forceFlush())] : []))).then(() => undefined),
+    shutdown: () => Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.shutdown())] : []))).then(() => undefined),
   };
 }
 

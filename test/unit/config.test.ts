@@ -174,6 +174,26 @@ runRows('instrumentations', [
   { name: 'log keys wrong count', env: { OTEL_PRELOAD_LOG_KEYS: 'a,b' }, check: (c) => c.instrumentations.pino.logKeys.traceId, expected: 'trace_id', warning: 'OTEL_PRELOAD_LOG_KEYS="a,b" is not three distinct key names' },
 ]);
 
+runRows('metrics', [
+  { name: 'off by default, no runtime instrumentation', env: {}, check: (c) => [c.metrics.exporters, c.instrumentations.enabled.includes('runtime-node')], expected: [[], false] },
+  {
+    name: 'prometheus defaults per the specification',
+    env: { OTEL_METRICS_EXPORTER: 'prometheus' },
+    check: (c) => [c.metrics.exporters, c.metrics.prometheus, c.instrumentations.enabled.includes('runtime-node')],
+    expected: [['prometheus'], { host: 'localhost', port: 9464 }, true],
+  },
+  {
+    name: 'otlp follows the OTLP endpoint rules for metrics',
+    env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_METRIC_EXPORT_INTERVAL: '5000' },
+    check: (c) => [c.metrics.otlp?.endpoint, c.metrics.intervalMillis, c.metrics.timeoutMillis],
+    expected: ['http://collector:4318/v1/metrics', 5000, 5000],
+  },
+  { name: 'none', env: { OTEL_METRICS_EXPORTER: 'none' }, check: (c) => c.metrics.exporters, expected: [] },
+  { name: 'unknown', env: { OTEL_METRICS_EXPORTER: 'statsd' }, check: (c) => c.metrics.exporters, expected: [], warning: 'OTEL_METRICS_EXPORTER has unknown exporter "statsd"' },
+  { name: 'bad interval', env: { OTEL_METRICS_EXPORTER: 'console', OTEL_METRIC_EXPORT_INTERVAL: 'often' }, check: (c) => c.metrics.intervalMillis, expected: 60000, warning: 'OTEL_METRIC_EXPORT_INTERVAL="often" is not a number; using 60000' },
+  { name: 'bad prometheus port', env: { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: '70000' }, check: (c) => c.metrics.prometheus.port, expected: 9464, warning: 'OTEL_EXPORTER_PROMETHEUS_PORT="70000" is above the maximum 65535; using 9464' },
+]);
+
 runRows('redaction', [
   { name: 'SQL literals redacted by default', env: {}, check: (c) => c.redaction.sqlLiterals, expected: 'redact' },
   { name: 'SQL literals kept on request', env: { OTEL_PRELOAD_SQL_LITERALS: 'KEEP' }, check: (c) => c.redaction.sqlLiterals, expected: 'keep' },

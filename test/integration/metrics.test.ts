@@ -1,0 +1,49 @@
+// Metrics with zero code changes: off by default (nothing loaded), and on request a
+// Prometheus endpoint on its own port with HTTP durations by route and runtime health.
+import { createServer } from 'node:net';
+import t from 'tap';
+import { fixture, get, startApp, stop } from '../helpers/app.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+t.test('OTEL_METRICS_EXPORTER unset: no metrics package loaded, no timer', async (t) => {
+  const app = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none' } });
+  t.same(await app.exited, { code: 0, signal: null }, 'and the process ends by itself: nothing keeps it alive');
+  const loaded = app.jsonLines()[0]?.['instrumentations'] as string[];
+  t.notOk(loaded.includes('instrumentation-runtime-node'), 'no runtime instrumentation');
+  t.notMatch(app.stderr(), 'metrics to', 'the start-up line mentions no metrics');
+});
+
+t.test('prometheus: HTTP durations by route and status, runtime health, on its own port', async (t) => {
+  const port = await freePort();
+  const app = await startApp(fixture('cjs-app', 'server.js'), {
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(port) },
+  });
+  t.teardown(() => stop(app));
+  t.not(app.port, port, 'not the app\'s port');
+  for (let i = 0; i < 3; i++) await get(app.port, `/hello/m${i}`);
+  await get(app.port, '/fail');
+  t.match(app.stderr(), `metrics to prometheus http://127.0.0.1:${port}/metrics`);
+  let text = '';
+  const deadline = Date.now() + 10_000;
+  while (!text.includes('nodejs_eventloop') && Date.now() < deadline) {
+    text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const count = /^http_server_request_duration(?:_seconds)?_count\{[^}]*http_route="\/hello\/:name"[^}]*\} (\d+)/m.exec(text);
+  t.ok(count, 'http.server.request.duration by route');
+  t.equal(Number(count?.[1]), 3, 'three requests to /hello/:name');
+  t.match(text, /^http_server_request_duration(?:_seconds)?_count\{[^}]*http_response_status_code="500"[^}]*\} 1/m, 'and by status code');
+  t.match(text, /^nodejs_eventloop_delay_\w+/m, 'event-loop delay');
+  t.match(text, /^v8js_memory_heap_(used\w*|space_available_size)/m, 'heap');
+  t.match(text, /^nodejs_eventloop_utilization/m, 'event-loop utilisation');
+  t.match(text, /service_name="cjs-app"/, 'with the resource');
+});
