@@ -22,7 +22,10 @@ export function metricsFromEnv(reader: EnvReader): MetricsConfig {
   const intervalMillis = reader.number('OTEL_METRIC_EXPORT_INTERVAL', 60_000, { integer: true, min: 100, max: 86_400_000 });
   let timeoutMillis = reader.number('OTEL_METRIC_EXPORT_TIMEOUT', 30_000, { integer: true, min: 1, max: 86_400_000 });
   if (timeoutMillis > intervalMillis) {
-    reader.warn(`OTEL_METRIC_EXPORT_TIMEOUT=${timeoutMillis} is above OTEL_METRIC_EXPORT_INTERVAL=${intervalMillis}; using ${intervalMillis}`);
+    // An export may not outlast the interval; only a value the user set is worth a warning.
+    if (reader.string('OTEL_METRIC_EXPORT_TIMEOUT') !== undefined) {
+      reader.warn(`OTEL_METRIC_EXPORT_TIMEOUT=${timeoutMillis} is above OTEL_METRIC_EXPORT_INTERVAL=${intervalMillis}; using ${intervalMillis}`);
+    }
     timeoutMillis = intervalMillis;
   }
   return {

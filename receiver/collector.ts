@@ -1,9 +1,9 @@
 // Where decoded requests land, whichever transport brought them, and how callers
 // wait for them. Transports hand over decoded messages rather than plain objects so
 // that discard mode can count spans without building objects it would throw away.
-import { countSpans, logsFromRequest, spansFromRequest } from './decode.js';
-import type { PbLogsRequest, PbTraceRequest } from './otlp-proto.js';
-import type { CollectedLog, CollectedSpan, ReceiverCounts, ReceiverOptions } from './types.js';
+import { countSpans, logsFromRequest, metricsFromRequest, spansFromRequest } from './decode.js';
+import type { PbLogsRequest, PbMetricsRequest, PbTraceRequest } from './otlp-proto.js';
+import type { CollectedLog, CollectedMetric, CollectedSpan, ReceiverCounts, ReceiverOptions } from './types.js';
 
 export type Transport = 'grpc' | 'http';
 
@@ -19,6 +19,7 @@ interface Waiter {
 export class Collector {
   readonly spans: CollectedSpan[] = [];
   readonly logs: CollectedLog[] = [];
+  readonly metrics: CollectedMetric[] = [];
   readonly counts: ReceiverCounts = { spans: 0, logs: 0, requests: 0, grpcRequests: 0, httpRequests: 0, rejected: 0 };
   private readonly waiters = new Set<Waiter>();
   /** The latest rejection, so a timed-out wait can say why nothing arrived. */
@@ -46,6 +47,11 @@ export class Collector {
     const logs = logsFromRequest(request);
     this.counts.logs += logs.length;
     if (!this.options.discard) this.logs.push(...logs);
+  }
+
+  acceptMetrics(request: PbMetricsRequest, transport: Transport): void {
+    this.countRequest(transport);
+    if (!this.options.discard) this.metrics.push(...metricsFromRequest(request));
   }
 
   /** A transport answered a request with an error. */
@@ -89,6 +95,7 @@ export class Collector {
   reset(): void {
     this.spans.length = 0;
     this.logs.length = 0;
+    this.metrics.length = 0;
     for (const key of Object.keys(this.counts) as (keyof ReceiverCounts)[]) this.counts[key] = 0;
     this.lastRejection = undefined;
   }

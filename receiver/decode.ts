@@ -9,6 +9,8 @@
 //   strings, base64 bytesValue, "NaN" doubles).
 import {
   ExportLogsServiceRequest,
+  ExportMetricsServiceRequest,
+  type PbMetricsRequest,
   ExportTraceServiceRequest,
   type Int64,
   type PbAnyValue,
@@ -17,7 +19,7 @@ import {
   type PbScope,
   type PbTraceRequest,
 } from './otlp-proto.js';
-import type { Attributes, CollectedLog, CollectedSpan, InstrumentationScope, SpanKindName, StatusCodeName } from './types.js';
+import type { Attributes, CollectedLog, CollectedMetric, CollectedSpan, MetricKind, InstrumentationScope, SpanKindName, StatusCodeName } from './types.js';
 
 export type Encoding = 'protobuf' | 'json';
 
@@ -40,6 +42,39 @@ export function decodeLogsRequest(body: Uint8Array, encoding: Encoding): PbLogsR
     for (const scopeLogs of arrayField(resourceLogs, 'scopeLogs'))
       for (const record of arrayField(scopeLogs, 'logRecords')) hexIdsToBytes(record, ['traceId', 'spanId']);
   return ExportLogsServiceRequest.fromObject(json);
+}
+
+/** Metrics carry no ids, so OTLP/JSON is plain proto3 JSON here. */
+export function decodeMetricsRequest(body: Uint8Array, encoding: Encoding): PbMetricsRequest {
+  if (encoding === 'protobuf') return ExportMetricsServiceRequest.decode(body);
+  return ExportMetricsServiceRequest.fromObject(parseJsonObject(body));
+}
+
+const METRIC_KINDS: MetricKind[] = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'];
+
+export function metricsFromRequest(request: PbMetricsRequest): CollectedMetric[] {
+  const collected: CollectedMetric[] = [];
+  for (const resourceMetrics of request.resourceMetrics) {
+    const resource = attributesOf(resourceMetrics.resource?.attributes);
+    for (const scopeMetrics of resourceMetrics.scopeMetrics) {
+      const scope = scopeOf(scopeMetrics.scope);
+      for (const metric of scopeMetrics.metrics) {
+        const kind = METRIC_KINDS.find((candidate) => metric[candidate] !== null) ?? 'gauge';
+        const dataPoints = (metric[kind]?.dataPoints ?? []).map((point) => {
+          // Fields another point type has are absent (undefined), not null.
+          const value = point.asDouble ?? (point.asInt == null ? undefined : Number(point.asInt.toString()));
+          return {
+            attributes: attributesOf(point.attributes),
+            ...(value !== undefined ? { value } : {}),
+            ...(point.count != null ? { count: Number(point.count.toString()) } : {}),
+            ...(point.sum != null ? { sum: point.sum } : {}),
+          };
+        });
+        collected.push({ name: metric.name ?? '', unit: metric.unit ?? '', description: metric.description ?? '', kind, dataPoints, resource, scope });
+      }
+    }
+  }
+  return collected;
 }
 
 /** How many spans a request carries, without building objects for them (discard mode). */

@@ -1,4 +1,4 @@
-// OTLP/gRPC: the TraceService and LogsService Export methods on a grpc-js server.
+// OTLP/gRPC: the TraceService, LogsService and MetricsService Export methods on a grpc-js server.
 // The services are declared by hand (method path + byte-level (de)serialisers)
 // instead of loading .proto service definitions: grpc-js only needs the path, and
 // decoding inside the handler lets a malformed body be answered with
@@ -6,8 +6,8 @@
 // grpc-js decompresses gzip messages (grpc-encoding: gzip) before we see them.
 import * as grpc from '@grpc/grpc-js';
 import type { Collector } from './collector.js';
-import { decodeLogsRequest, decodeTraceRequest } from './decode.js';
-import { emptyLogsResponse, emptyTraceResponse } from './otlp-proto.js';
+import { decodeLogsRequest, decodeMetricsRequest, decodeTraceRequest } from './decode.js';
+import { emptyLogsResponse, emptyMetricsResponse, emptyTraceResponse } from './otlp-proto.js';
 import { errorMessage, hostForUrl, type RunningServer } from './util.js';
 
 /** Large batches are legitimate here (benchmarks); grpc-js's default is 4 MiB. */
@@ -28,6 +28,12 @@ export async function startGrpcServer(collector: Collector, host: string, port: 
     response: emptyLogsResponse,
     decode: (body) => decodeLogsRequest(body, 'protobuf'),
     accept: (request) => collector.acceptLogs(request, 'grpc'),
+  });
+  addExportService(server, collector, {
+    path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+    response: emptyMetricsResponse,
+    decode: (body) => decodeMetricsRequest(body, 'protobuf'),
+    accept: (request) => collector.acceptMetrics(request, 'grpc'),
   });
   const address = hostForUrl(host);
   const boundPort = await new Promise<number>((resolve, reject) =>

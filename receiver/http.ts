@@ -1,12 +1,12 @@
-// OTLP/HTTP: POST /v1/traces and /v1/logs, binary protobuf or OTLP/JSON, optionally
+// OTLP/HTTP: POST /v1/traces, /v1/logs and /v1/metrics, binary protobuf or OTLP/JSON, optionally
 // gzip-encoded, answered with an empty Export*ServiceResponse in the request's own
 // content type (which is what the OTLP/HTTP spec asks for).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Collector } from './collector.js';
-import { decodeLogsRequest, decodeTraceRequest, type Encoding } from './decode.js';
-import { emptyLogsResponse, emptyTraceResponse } from './otlp-proto.js';
+import { decodeLogsRequest, decodeMetricsRequest, decodeTraceRequest, type Encoding } from './decode.js';
+import { emptyLogsResponse, emptyMetricsResponse, emptyTraceResponse } from './otlp-proto.js';
 import { errorMessage, hostForUrl, type RunningServer } from './util.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -40,6 +40,7 @@ export async function startHttpServer(collector: Collector, host: string, port: 
   const routes: Record<string, Route> = {
     '/v1/traces': { response: emptyTraceResponse, accept: (body, encoding) => collector.acceptTraces(decoded(() => decodeTraceRequest(body, encoding)), 'http') },
     '/v1/logs': { response: emptyLogsResponse, accept: (body, encoding) => collector.acceptLogs(decoded(() => decodeLogsRequest(body, encoding)), 'http') },
+    '/v1/metrics': { response: emptyMetricsResponse, accept: (body, encoding) => collector.acceptMetrics(decoded(() => decodeMetricsRequest(body, encoding)), 'http') },
   };
 
   const server = createServer((request, response) => {
@@ -55,7 +56,7 @@ export async function startHttpServer(collector: Collector, host: string, port: 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://receiver').pathname;
     const route = routes[path];
-    if (!route) throw new ClientError(404, `no OTLP endpoint at ${path}; use /v1/traces or /v1/logs`);
+    if (!route) throw new ClientError(404, `no OTLP endpoint at ${path}; use /v1/traces, /v1/logs or /v1/metrics`);
     if (request.method !== 'POST') {
       response.setHeader('allow', 'POST');
       throw new ClientError(405, `${request.method ?? '?'} ${path}: OTLP/HTTP takes POST`);

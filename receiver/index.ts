@@ -16,6 +16,7 @@ import type { RunningServer } from './util.js';
 export type {
   Attributes,
   CollectedLog,
+  CollectedMetric,
   CollectedSpan,
   InstrumentationScope,
   Receiver,
@@ -43,6 +44,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     httpUrl: http.url,
     spans: collector.spans,
     logs: collector.logs,
+    metrics: collector.metrics,
     counts: collector.counts,
     waitForSpans: (predicate, timeoutMs) => collector.waitForSpans(predicate, timeoutMs),
     reset: () => collector.reset(),

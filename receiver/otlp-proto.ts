@@ -77,6 +77,31 @@ export interface PbLogsRequest {
   resourceLogs: { resource: PbResource | null; scopeLogs: { scope: PbScope | null; logRecords: PbLogRecord[] }[] }[];
 }
 
+/** A data point of any metric type, as far as the receiver reads it. */
+export interface PbDataPoint {
+  attributes: PbKeyValue[];
+  timeUnixNano: Int64 | null;
+  asDouble: number | null;
+  asInt: Int64 | null;
+  count: Int64 | null;
+  sum: number | null;
+}
+
+export interface PbMetric {
+  name: string | null;
+  description: string | null;
+  unit: string | null;
+  gauge: { dataPoints: PbDataPoint[] } | null;
+  sum: { dataPoints: PbDataPoint[]; isMonotonic: boolean | null } | null;
+  histogram: { dataPoints: PbDataPoint[] } | null;
+  exponentialHistogram: { dataPoints: PbDataPoint[] } | null;
+  summary: { dataPoints: PbDataPoint[] } | null;
+}
+
+export interface PbMetricsRequest {
+  resourceMetrics: { resource: PbResource | null; scopeMetrics: { scope: PbScope | null; metrics: PbMetric[] }[] }[];
+}
+
 /** The generated static methods we use on one message type. */
 export interface MessageType<T> {
   decode(bytes: Uint8Array): T;
@@ -91,17 +116,20 @@ interface OtlpRoot {
       collector: {
         trace: { v1: { ExportTraceServiceRequest: MessageType<PbTraceRequest>; ExportTraceServiceResponse: MessageType<object> } };
         logs: { v1: { ExportLogsServiceRequest: MessageType<PbLogsRequest>; ExportLogsServiceResponse: MessageType<object> } };
+        metrics: { v1: { ExportMetricsServiceRequest: MessageType<PbMetricsRequest>; ExportMetricsServiceResponse: MessageType<object> } };
       };
     };
   };
 }
 
 // The one cast from the untyped generated module to the shapes above.
-const { trace, logs } = (generatedRoot as unknown as OtlpRoot).opentelemetry.proto.collector;
+const { trace, logs, metrics } = (generatedRoot as unknown as OtlpRoot).opentelemetry.proto.collector;
 
 export const ExportTraceServiceRequest = trace.v1.ExportTraceServiceRequest;
 export const ExportLogsServiceRequest = logs.v1.ExportLogsServiceRequest;
+export const ExportMetricsServiceRequest = metrics.v1.ExportMetricsServiceRequest;
 
 // Both responses are "accepted everything": no partial_success, which encodes to zero bytes.
 export const emptyTraceResponse: Uint8Array = trace.v1.ExportTraceServiceResponse.encode({}).finish();
 export const emptyLogsResponse: Uint8Array = logs.v1.ExportLogsServiceResponse.encode({}).finish();
+export const emptyMetricsResponse: Uint8Array = metrics.v1.ExportMetricsServiceResponse.encode({}).finish();

@@ -45,6 +45,19 @@ export interface CollectedLog {
   timeUnixNano: bigint;
 }
 
+export type MetricKind = 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
+
+/** One metric of one export: its data points' attributes and values, flattened. */
+export interface CollectedMetric {
+  name: string;
+  unit: string;
+  description: string;
+  kind: MetricKind;
+  dataPoints: { attributes: Attributes; value?: number; count?: number; sum?: number }[];
+  resource: Attributes;
+  scope: InstrumentationScope;
+}
+
 export interface ReceiverCounts {
   /** Spans accepted (counted in discard mode too). */
   spans: number;
@@ -78,6 +91,7 @@ export interface Receiver {
   /** Live arrays: they grow as requests arrive. */
   spans: CollectedSpan[];
   logs: CollectedLog[];
+  metrics: CollectedMetric[];
   counts: ReceiverCounts;
   /**
    * Resolves with a snapshot of all spans once `predicate` holds over them; rejects after

@@ -13,7 +13,7 @@ t.test('pool, transaction and error spans', async (t) => {
   const secret = `grace.${randomBytes(3).toString('hex')}@example.org`;
   const app = await startApp(fixture('scripts', 'pg-usage.js'), {
     waitForPort: false,
-    env: { DATABASE_URL: services.databaseUrl, SECRET_EMAIL: secret, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl },
+    env: { DATABASE_URL: services.databaseUrl, SECRET_EMAIL: secret, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_METRICS_EXPORTER: 'otlp' },
   });
   t.same(await app.exited, { code: 0, signal: null }, app.stderr());
   t.same(app.jsonLines()[0], { count: 1, error: '42P01' }, 'the app sees the same results and errors as without us');
@@ -41,4 +41,11 @@ t.test('pool, transaction and error spans', async (t) => {
   t.ok(queries.some((s) => /WHERE email = \? AND id > \?$/.test(text(s))), 'literals in concatenated SQL replaced by ?');
   const all = JSON.stringify(spans, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   t.notOk(all.includes(secret), 'the parameter value appears nowhere');
+
+  // With metrics on, the pool reports its connections and the client its operation durations (flushed at exit).
+  const names = new Set(receiver.metrics.map((metric) => metric.name));
+  t.ok(names.has('db.client.connection.count'), `pool usage: db.client.connection.count (got ${[...names].join(', ')})`);
+  const states = receiver.metrics.filter((m) => m.name === 'db.client.connection.count').flatMap((m) => m.dataPoints.map((p) => p.attributes['db.client.connection.state']));
+  t.ok(states.includes('idle') || states.includes('used'), 'by connection state');
+  t.ok(names.has('db.client.connection.pending_requests'), 'pending requests');
 });

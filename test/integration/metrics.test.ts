@@ -47,3 +47,31 @@ t.test('prometheus: HTTP durations by route and status, runtime health, on its o
   t.match(text, /^nodejs_eventloop_utilization/m, 'event-loop utilisation');
   t.match(text, /service_name="cjs-app"/, 'with the resource');
 });
+
+t.test('otlp: metrics arrive over OTLP/gRPC with their names, units and attributes', async (t) => {
+  const { startReceiver } = await import('../../receiver/index.js');
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('cjs-app', 'server.js'), {
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_METRIC_EXPORT_INTERVAL: '300' },
+  });
+  t.teardown(() => stop(app));
+  for (let i = 0; i < 3; i++) await get(app.port, `/hello/o${i}`);
+  const deadline = Date.now() + 10_000;
+  const latest = (name: string) => receiver.metrics.filter((metric) => metric.name === name).at(-1);
+  while (Date.now() < deadline && (latest('http.server.request.duration')?.dataPoints.find((p) => p.attributes['http.route'] === '/hello/:name')?.count ?? 0) < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const duration = latest('http.server.request.duration');
+  t.equal(duration?.unit, 's');
+  t.equal(duration?.kind, 'histogram');
+  const point = duration?.dataPoints.find((p) => p.attributes['http.route'] === '/hello/:name');
+  t.equal(point?.count, 3, 'three requests counted');
+  t.equal(point?.attributes['http.response.status_code'], 200);
+  t.equal(point?.attributes['http.request.method'], 'GET');
+  t.ok((point?.sum ?? 0) > 0, 'a positive total duration');
+  t.equal(duration?.resource['service.name'], 'cjs-app');
+  const loop = latest('nodejs.eventloop.utilization');
+  t.ok(loop && loop.dataPoints.every((p) => (p.value ?? -1) >= 0 && (p.value ?? 2) <= 1), 'event-loop utilisation between 0 and 1');
+  t.ok(receiver.metrics.some((metric) => metric.name.startsWith('v8js.')), 'V8 heap/GC metrics');
+});

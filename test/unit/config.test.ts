@@ -189,6 +189,7 @@ runRows('metrics', [
     expected: ['http://collector:4318/v1/metrics', 5000, 5000],
   },
   { name: 'none', env: { OTEL_METRICS_EXPORTER: 'none' }, check: (c) => c.metrics.exporters, expected: [] },
+  { name: 'timeout above interval', env: { OTEL_METRICS_EXPORTER: 'console', OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '5000' }, check: (c) => c.metrics.timeoutMillis, expected: 1000, warning: 'OTEL_METRIC_EXPORT_TIMEOUT=5000 is above OTEL_METRIC_EXPORT_INTERVAL=1000; using 1000' },
   { name: 'unknown', env: { OTEL_METRICS_EXPORTER: 'statsd' }, check: (c) => c.metrics.exporters, expected: [], warning: 'OTEL_METRICS_EXPORTER has unknown exporter "statsd"' },
   { name: 'bad interval', env: { OTEL_METRICS_EXPORTER: 'console', OTEL_METRIC_EXPORT_INTERVAL: 'often' }, check: (c) => c.metrics.intervalMillis, expected: 60000, warning: 'OTEL_METRIC_EXPORT_INTERVAL="often" is not a number; using 60000' },
   { name: 'bad prometheus port', env: { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: '70000' }, check: (c) => c.metrics.prometheus.port, expected: 9464, warning: 'OTEL_EXPORTER_PROMETHEUS_PORT="70000" is above the maximum 65535; using 9464' },

@@ -314,7 +314,7 @@ t.test('bad requests are refused, and counted', async (t) => {
   t.match(await post(traces, Buffer.from('not gzip'), { ...protobuf, 'content-encoding': 'gzip' }), { status: 400, body: /gzip/ }, 'bad gzip → 400');
   t.match(await post(traces, '', { 'content-type': 'text/plain' }), { status: 415 }, 'unknown content type → 415');
   t.match(await post(traces, '', { ...protobuf, 'content-encoding': 'br' }), { status: 415 }, 'unknown content encoding → 415');
-  t.match(await post(`${receiver.httpUrl}/v1/metrics`, '', protobuf), { status: 404 }, 'no metrics endpoint → 404');
+  t.match(await post(`${receiver.httpUrl}/v1/profiles`, '', protobuf), { status: 404 }, 'no profiles endpoint → 404');
   t.match(await post(traces, '', protobuf, 'PUT'), { status: 405 }, 'not POST → 405');
   t.equal(receiver.counts.requests, 0, 'none accepted');
 
