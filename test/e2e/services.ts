@@ -21,7 +21,7 @@ function settings(): Record<string, string> {
   if (existsSync(file)) {
     for (const match of readFileSync(file, 'utf8').matchAll(/^export (\w+)=(.*)$/gm)) values[match[1]] = match[2];
   }
-  for (const key of ['DATABASE_URL', 'KAFKA_BROKERS', 'TEMPO_URL', 'TEMPO_OTLP_GRPC']) {
+  for (const key of ['DATABASE_URL', 'KAFKA_BROKERS', 'TEMPO_URL', 'TEMPO_OTLP_GRPC', 'PROMETHEUS_URL', 'PROMETHEUS_TARGETS']) {
     const fromEnv = process.env[key];
     if (fromEnv !== undefined) values[key] = fromEnv;
   }
@@ -84,4 +84,13 @@ export async function tempo(): Promise<Tempo> {
   const reasonFile = join(stateDir, 'tempo.unavailable');
   const reason = existsSync(reasonFile) ? readFileSync(reasonFile, 'utf8').trim() : `Tempo is not answering at ${url ?? '(TEMPO_URL unset)'}; last lines of its log:\n${logTail('tempo')}`;
   return { unavailable: reason };
+}
+
+/** Prometheus (Debian's package): its API, and the file-discovery targets file it scrapes. */
+export function requirePrometheus(): { url: string; targetsFile: string } {
+  const s = settings();
+  const url = s['PROMETHEUS_URL'];
+  const targetsFile = s['PROMETHEUS_TARGETS'];
+  if (url === undefined || targetsFile === undefined) throw new Error(`Prometheus settings missing from ${join(stateDir, 'env.sh')} (run scripts/services/up prometheus); log:\n${logTail('prometheus')}`);
+  return { url, targetsFile };
 }

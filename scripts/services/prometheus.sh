@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Prometheus from Debian's package, on 127.0.0.1, scraping the targets listed in
+# $STATE/prometheus/targets.json (file service discovery: tests write that file and
+# Prometheus picks it up at once), every second.
+#
+#   scripts/services/prometheus.sh {install|start|stop|status|restart}
+#
+# Port: 59090 (HTTP API).
+set -euo pipefail
+SERVICE_NAME=prometheus
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PORT=59090
+DATA_DIR="$STATE_DIR/prometheus"
+CONFIG="$DATA_DIR/prometheus.yml"
+TARGETS="$DATA_DIR/targets.json"
+PIDFILE="$STATE_DIR/prometheus.pid"
+SERVICE_LOG="$LOG_DIR/prometheus.log"
+
+do_install() {
+  if command -v prometheus >/dev/null 2>&1; then
+    log "Prometheus found: $(prometheus --version 2>&1 | head -n 1)"
+    return 0
+  fi
+  log "installing Debian's prometheus package (apt-get)"
+  (DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus ||
+    { DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; }) \
+    >>"$LOG_DIR/prometheus-install.log" 2>&1 || SERVICE_LOG="$LOG_DIR/prometheus-install.log" fail "apt-get install prometheus failed"
+}
+
+write_config() {
+  mkdir -p "$DATA_DIR"
+  [ -f "$TARGETS" ] || echo '[]' >"$TARGETS"
+  cat >"$CONFIG" <<YAML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: otel-preload-tests
+    file_sd_configs:
+      - files: ['$TARGETS']
+        refresh_interval: 1s
+YAML
+}
+
+ready() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1
+}
+
+do_start() {
+  do_install
+  if pid_alive "$PIDFILE"; then
+    log "already running (pid $(cat "$PIDFILE")); checking that it answers"
+  else
+    rm -f "$PIDFILE"
+    require_port_free "$PORT"
+    rotate_log "$SERVICE_LOG"
+    write_config
+    log "starting Prometheus (log: $SERVICE_LOG)"
+    nohup prometheus --config.file="$CONFIG" --storage.tsdb.path="$DATA_DIR/data" \
+      --web.listen-address="127.0.0.1:$PORT" --log.level=warn >>"$SERVICE_LOG" 2>&1 </dev/null &
+    echo $! >"$PIDFILE"
+  fi
+  WAIT_FOR_PID="$(cat "$PIDFILE")" wait_for 60 "Prometheus on 127.0.0.1:$PORT" ready || fail "Prometheus did not become ready"
+  log "ready: PROMETHEUS_URL=http://127.0.0.1:$PORT (targets file: $TARGETS)"
+}
+
+do_stop() {
+  stop_pid "$PIDFILE" 10
+}
+
+do_status() {
+  if pid_alive "$PIDFILE" && ready; then
+    log "running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
+  else
+    log "not running"
+    return 1
+  fi
+}
+
+dispatch "$@"
