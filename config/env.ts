@@ -20,6 +20,12 @@ export function quote(value: string): string {
   return JSON.stringify(shown);
 }
 
+/** A few quoted items and a count of the rest: a list with a thousand bad entries still makes a short warning. */
+export function quoteAll(items: readonly string[], shown = 5): string {
+  const quoted = items.slice(0, shown).map(quote).join(', ');
+  return items.length > shown ? `${quoted} and ${items.length - shown} more` : quoted;
+}
+
 export interface NumberRule {
   min?: number;
   max?: number;

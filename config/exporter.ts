@@ -1,4 +1,4 @@
-import { type EnvReader, parseKeyValueList, quote } from './env.js';
+import { type EnvReader, parseKeyValueList, quote, quoteAll } from './env.js';
 
 export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
 export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['grpc', 'http/protobuf', 'http/json'];
@@ -130,7 +130,7 @@ function exportersFromEnv<T extends string>(reader: EnvReader, name: string, kno
   const unknown = listed.filter((item) => !(known as readonly string[]).includes(item));
   if (unknown.length > 0) {
     const used = chosen.length > 0 ? chosen : fallback;
-    reader.warn(`${name} has unknown exporter ${unknown.map(quote).join(', ')} (known: ${known.join(', ')}, none); using ${used.join(',') || 'none'}`);
+    reader.warn(`${name} has unknown exporter ${quoteAll(unknown)} (known: ${known.join(', ')}, none); using ${used.join(',') || 'none'}`);
     return used;
   }
   return chosen;

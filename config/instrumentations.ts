@@ -1,4 +1,4 @@
-import { type EnvReader, quote } from './env.js';
+import { type EnvReader, quote, quoteAll } from './env.js';
 import { type InstrumentationName, isInstrumentationName } from './instrumentation-catalog.js';
 
 /** What a service built on Express, pg, kafkajs and pino needs, and nothing else: each one loaded costs start-up time. */
@@ -58,7 +58,7 @@ function namesFromEnv(reader: EnvReader, name: string): InstrumentationName[] | 
   const short = listed.map((item) => item.replace(/^@opentelemetry\/instrumentation-/, ''));
   const unknown = short.filter((item) => !isInstrumentationName(item));
   if (unknown.length > 0) {
-    reader.warn(`${name} has unknown instrumentation ${unknown.map(quote).join(', ')}; ignoring ${unknown.length === 1 ? 'it' : 'them'}`);
+    reader.warn(`${name} has unknown instrumentation ${quoteAll(unknown)}; ignoring ${unknown.length === 1 ? 'it' : 'them'}`);
   }
   return short.filter(isInstrumentationName);
 }
@@ -68,7 +68,7 @@ function ignorePathsFromEnv(reader: EnvReader): string[] {
   if (raw === undefined) return DEFAULT_IGNORE_PATHS;
   const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
   const bad = items.filter((item) => !item.startsWith('/'));
-  if (bad.length > 0) reader.warn(`OTEL_PRELOAD_IGNORE_PATHS has entries that do not start with "/": ${bad.map(quote).join(', ')}; ignoring them`);
+  if (bad.length > 0) reader.warn(`OTEL_PRELOAD_IGNORE_PATHS has entries that do not start with "/": ${quoteAll(bad)}; ignoring them`);
   return items.filter((item) => item.startsWith('/'));
 }
 

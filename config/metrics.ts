@@ -1,4 +1,4 @@
-import { type EnvReader } from './env.js';
+import { type EnvReader, quoteAll } from './env.js';
 import { type OtlpConfig, otlpFromEnv } from './exporter.js';
 
 export type MetricsExporterName = 'otlp' | 'prometheus' | 'console';
@@ -45,6 +45,6 @@ function exportersFromEnv(reader: EnvReader): MetricsExporterName[] {
   if (listed === undefined || listed.includes('none')) return [];
   const known = listed.filter((name): name is MetricsExporterName => (KNOWN as readonly string[]).includes(name));
   const unknown = listed.filter((name) => !(KNOWN as readonly string[]).includes(name));
-  if (unknown.length > 0) reader.warn(`OTEL_METRICS_EXPORTER has unknown exporter ${unknown.map((name) => JSON.stringify(name)).join(', ')} (known: ${KNOWN.join(', ')}, none); using ${known.join(',') || 'none'}`);
+  if (unknown.length > 0) reader.warn(`OTEL_METRICS_EXPORTER has unknown exporter ${quoteAll(unknown)} (known: ${KNOWN.join(', ')}, none); using ${known.join(',') || 'none'}`);
   return known;
 }

@@ -1,4 +1,4 @@
-import { type EnvReader, quote } from './env.js';
+import { type EnvReader, quoteAll } from './env.js';
 
 export const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi'] as const;
 export type PropagatorName = (typeof PROPAGATORS)[number];
@@ -14,6 +14,6 @@ export function propagatorsFromEnv(reader: EnvReader): PropagatorName[] {
   const unknown = listed.filter((name) => !(PROPAGATORS as readonly string[]).includes(name));
   if (unknown.length === 0) return known;
   const used = known.length > 0 ? known : DEFAULT_PROPAGATORS;
-  reader.warn(`OTEL_PROPAGATORS has unknown propagator ${unknown.map(quote).join(', ')} (known: ${PROPAGATORS.join(', ')}, none); using ${used.join(',')}`);
+  reader.warn(`OTEL_PROPAGATORS has unknown propagator ${quoteAll(unknown)} (known: ${PROPAGATORS.join(', ')}, none); using ${used.join(',')}`);
   return used;
 }

@@ -1,4 +1,4 @@
-import { type EnvReader, quote } from './env.js';
+import { type EnvReader, quoteAll } from './env.js';
 
 /**
  * Query parameters whose values are replaced by REDACTED in `url.full` and
@@ -45,6 +45,6 @@ function captureHeadersFromEnv(reader: EnvReader): string[] {
   const listed = reader.list('OTEL_PRELOAD_HTTP_CAPTURE_HEADERS');
   if (listed === undefined) return [];
   const secret = listed.filter((name) => SECRET_HEADERS.includes(name));
-  if (secret.length > 0) reader.warn(`OTEL_PRELOAD_HTTP_CAPTURE_HEADERS names ${secret.map(quote).join(', ')}, which are never recorded; capturing the others`);
+  if (secret.length > 0) reader.warn(`OTEL_PRELOAD_HTTP_CAPTURE_HEADERS names ${quoteAll(secret)}, which are never recorded; capturing the others`);
   return listed.filter((name) => !SECRET_HEADERS.includes(name));
 }

@@ -1,5 +1,5 @@
 import type { AppPackage } from './app-package.js';
-import { type EnvReader, parseKeyValueList, quote } from './env.js';
+import { type EnvReader, parseKeyValueList, quoteAll } from './env.js';
 
 // Attribute names spelled out rather than imported: config/ is loaded before we know
 // whether the SDK is disabled, and then it must load no OpenTelemetry package at all.
@@ -39,7 +39,7 @@ export interface ResourceFacts {
 export function resourceFromEnv(reader: EnvReader, facts: ResourceFacts): ResourceConfig {
   const { pairs, malformed } = parseKeyValueList(reader.string('OTEL_RESOURCE_ATTRIBUTES'));
   if (malformed.length > 0) {
-    reader.warn(`OTEL_RESOURCE_ATTRIBUTES has malformed entries ${malformed.map(quote).join(', ')} (expected key=value); the other attributes apply`);
+    reader.warn(`OTEL_RESOURCE_ATTRIBUTES has malformed entries ${quoteAll(malformed)} (expected key=value); the other attributes apply`);
   }
   const hostname = reader.string('HOSTNAME');
   const derived: Record<string, string | undefined> = {
@@ -65,7 +65,7 @@ function detectorsFromEnv(reader: EnvReader): DetectorName[] {
   const known = listed.filter((name): name is DetectorName => (DETECTORS as readonly string[]).includes(name));
   const unknown = listed.filter((name) => !(DETECTORS as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    reader.warn(`OTEL_NODE_RESOURCE_DETECTORS has unknown detector ${unknown.map(quote).join(', ')} (known: ${DETECTORS.join(', ')}, all, none); using ${known.join(',') || 'none'}`);
+    reader.warn(`OTEL_NODE_RESOURCE_DETECTORS has unknown detector ${quoteAll(unknown)} (known: ${DETECTORS.join(', ')}, all, none); using ${known.join(',') || 'none'}`);
   }
   return known;
 }
