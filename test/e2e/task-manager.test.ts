@@ -81,7 +81,11 @@ for (const backendName of BACKENDS) t.test(`POST /api/tasks: the whole request i
   t.match(traceId, /^[0-9a-f]{32}$/, 'the server log line carries the trace id');
 
   const workerUpdates = (all: CollectedSpan[]) => all.filter((s) => s.resource['service.name'] === 'task-worker' && isDb(s) && /UPDATE/i.test(statement(s)));
+  // Both processes export on their own schedule: wait until each one's part has arrived.
   const spans = await backend.trace(traceId, (all) =>
+    all.some((s) => s.kind === 'server' && s.attributes['http.route'] === '/api/tasks') &&
+    all.some((s) => s.kind === 'producer') &&
+    all.some((s) => isDb(s) && /INSERT/i.test(statement(s))) &&
     all.some((s) => s.kind === 'consumer') && workerUpdates(all).length >= 2 && all.some((s) => s.kind === 'client' && s.resource['service.name'] === 'task-worker'),
   );
   const byId = new Map(spans.map((s) => [s.spanId, s]));
