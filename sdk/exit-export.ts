@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { OtlpConfig } from '../config/exporter.js';
+import { settledResource } from './resource.js';
 
 /** How the child learns where to send: one variable, read only by exit-export-child.js. */
 export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
@@ -16,7 +17,13 @@ export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
 export function exportBeforeExit(spans: ReadableSpan[], otlp: OtlpConfig, timeoutMillis: number): void {
   if (spans.length === 0 || timeoutMillis <= 0) return;
   const { JsonTraceSerializer, ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
-  const body = (otlp.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(spans);
+  // An exit right after start can come before async resource detection (container id,
+  // host id) has settled: send what is known, not an SDK error.
+  const ready = spans.map((span) => {
+    const resource = settledResource(span.resource);
+    return resource === span.resource ? span : (Object.create(span, { resource: { value: resource } }) as ReadableSpan);
+  });
+  const body = (otlp.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(ready);
   if (body === undefined) return;
   spawnSync(process.execPath, [join(__dirname, 'exit-export-child.js')], {
     input: body,

@@ -22,12 +22,46 @@ function withoutCommandArgs(detector: ResourceDetector): ResourceDetector {
   };
 }
 
+/**
+ * Without a machine id (minimal and slim container images have no /etc/machine-id),
+ * the host detector's `host.id` resolves to nothing and the SDK warns about it at
+ * every start: leave the attribute out instead.
+ */
+function withoutMissingHostId(detector: ResourceDetector): ResourceDetector {
+  const hasMachineId = process.platform !== 'linux' || existsSync('/etc/machine-id') || existsSync('/var/lib/dbus/machine-id');
+  if (hasMachineId) return detector;
+  return {
+    detect(config) {
+      const { 'host.id': _missing, ...attributes } = detector.detect(config).attributes ?? {};
+      return { attributes };
+    },
+  };
+}
+
+/**
+ * A copy of the resource without the attributes still being detected, for an exit
+ * that cannot wait for them (reading them early is an SDK error, and unsettled
+ * values would be dropped anyway).
+ */
+export function settledResource(resource: Resource): Resource {
+  if (resource.asyncAttributesPending !== true) return resource;
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const isPending = (value: unknown) => typeof (value as { then?: unknown } | null)?.then === 'function';
+  // Raw attributes are in precedence order, the first of a key wins (as the SDK reads them).
+  const settled: Record<string, import('@opentelemetry/api').AttributeValue> = {};
+  for (const [key, value] of resource.getRawAttributes()) {
+    if (key in settled || value === undefined || value === null || isPending(value)) continue;
+    settled[key] = value;
+  }
+  return resourceFromAttributes(settled);
+}
+
 /** Each detector's package is loaded only when that detector is asked for. */
 function detectorsFor(name: DetectorName): ResourceDetector[] {
   const resources = () => require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   switch (name) {
     case 'host':
-      return [resources().hostDetector];
+      return [withoutMissingHostId(resources().hostDetector)];
     case 'os':
       return [resources().osDetector];
     case 'process':

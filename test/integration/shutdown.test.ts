@@ -53,6 +53,17 @@ for (const [how, expected] of [
   });
 }
 
+t.test('exit in the first tick: the span is sent, with no SDK error about the resource', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('scripts', 'exit-at-once.js'), { waitForPort: false, env: { ...LONG_BATCH_DELAY, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  t.same(await app.exited, { code: 3, signal: null });
+  const span = receiver.spans.find((s) => s.name === 'startup.check');
+  t.ok(span, 'the span arrived');
+  t.equal(span?.resource['service.name'], 'fixture-scripts', 'with the resource known so far');
+  t.notMatch(app.stderr(), /error|warn/, `nothing but the start-up line:\n${app.stderr()}`);
+});
+
 t.test('a backend that accepts connections and never answers: shutdown stays within the bound', async (t) => {
   const sockets: Socket[] = [];
   const blackHole = createServer((socket) => sockets.push(socket));
