@@ -36,7 +36,8 @@ class StderrLogger implements DiagLogger {
   private write(level: string, message: string, args: unknown[]): void {
     try {
       const text = [message, ...args.map(describe)].join(' ');
-      const key = `${level}:${text.slice(0, 120)}`;
+      // Digits masked: "Dropped 512 spans" and "Dropped 513 spans" are the same news.
+      const key = `${level}:${text.slice(0, 120).replace(/\d+/g, '#')}`;
       const seen = this.lastSeen.get(key);
       const at = this.now();
       if (seen !== undefined && at - seen.at < REPEAT_WINDOW_MILLIS) {
