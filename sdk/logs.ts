@@ -2,8 +2,7 @@ import { logs } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Config } from '../config/index.js';
-import type { OtlpConfig } from '../config/exporter.js';
-import { grpcMetadata } from './exporters.js';
+import { createOtlpExporter } from './exporters.js';
 
 /**
  * Opt-in (`OTEL_LOGS_EXPORTER=otlp|console`): pino records also leave as OTLP log
@@ -14,27 +13,9 @@ export function startLogs(config: Config, resource: Resource): { forceFlush(): P
   const processors: LogRecordProcessor[] = config.logs.exporters.map((name) =>
     name === 'console'
       ? new sdkLogs.SimpleLogRecordProcessor({ exporter: new sdkLogs.ConsoleLogRecordExporter() })
-      : new sdkLogs.BatchLogRecordProcessor({ exporter: createOtlpLogExporter(config.logs.otlp ?? config.traces.otlp) }),
+      : new sdkLogs.BatchLogRecordProcessor({ exporter: createOtlpExporter<LogRecordExporter>('logs', config.logs.otlp ?? config.traces.otlp) }),
   );
   const provider = new sdkLogs.LoggerProvider({ resource, processors });
   logs.setGlobalLoggerProvider(provider);
   return provider;
-}
-
-function createOtlpLogExporter(otlp: OtlpConfig): LogRecordExporter {
-  const common = { url: otlp.endpoint, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression as never };
-  switch (otlp.protocol) {
-    case 'grpc': {
-      const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-grpc') as typeof import('@opentelemetry/exporter-logs-otlp-grpc');
-      return new OTLPLogExporter({ ...common, metadata: grpcMetadata(otlp.headers) });
-    }
-    case 'http/protobuf': {
-      const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-proto') as typeof import('@opentelemetry/exporter-logs-otlp-proto');
-      return new OTLPLogExporter({ ...common, headers: otlp.headers });
-    }
-    case 'http/json': {
-      const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-http') as typeof import('@opentelemetry/exporter-logs-otlp-http');
-      return new OTLPLogExporter({ ...common, headers: otlp.headers });
-    }
-  }
 }

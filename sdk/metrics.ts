@@ -3,7 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { IMetricReader, MeterProvider, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { OtlpConfig } from '../config/exporter.js';
 import type { MetricsConfig } from '../config/metrics.js';
-import { grpcMetadata } from './exporters.js';
+import { createOtlpExporter } from './exporters.js';
 
 /**
  * Opt-in (`OTEL_METRICS_EXPORTER`): a MeterProvider the instrumentations already
@@ -19,28 +19,10 @@ export function startMetrics(config: MetricsConfig, resource: Resource): MeterPr
       const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
       return new PrometheusExporter({ host: config.prometheus.host, port: config.prometheus.port });
     }
-    const exporter = name === 'console' ? new sdk.ConsoleMetricExporter() : createOtlpMetricExporter(config.otlp as OtlpConfig);
+    const exporter = name === 'console' ? new sdk.ConsoleMetricExporter() : createOtlpExporter<PushMetricExporter>('metrics', config.otlp as OtlpConfig);
     return new sdk.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.intervalMillis, exportTimeoutMillis: config.timeoutMillis });
   });
   const provider = new sdk.MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(provider);
   return provider;
-}
-
-function createOtlpMetricExporter(otlp: OtlpConfig): PushMetricExporter {
-  const common = { url: otlp.endpoint, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression as never };
-  switch (otlp.protocol) {
-    case 'grpc': {
-      const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc');
-      return new OTLPMetricExporter({ ...common, metadata: grpcMetadata(otlp.headers) });
-    }
-    case 'http/protobuf': {
-      const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto');
-      return new OTLPMetricExporter({ ...common, headers: otlp.headers });
-    }
-    case 'http/json': {
-      const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
-      return new OTLPMetricExporter({ ...common, headers: otlp.headers });
-    }
-  }
 }

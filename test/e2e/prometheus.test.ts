@@ -2,21 +2,11 @@
 // after driving the example, the series users build dashboards on exist with sane values.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { repoRoot, startApp, stop } from '../helpers/app.js';
+import { freePort, repoRoot, startApp, stop } from '../helpers/app.js';
 import { requirePrometheus, requireServices } from './services.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Sample {
   metric: Record<string, string>;

@@ -2,6 +2,7 @@
 // `node --import <dist/register.js> app.js`, exporting to a test receiver.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -97,4 +98,15 @@ export function get(port: number, path: string, headers: Record<string, string> 
 export async function stop(app: RunningApp): Promise<void> {
   if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
   await app.exited;
+}
+
+/** A loopback port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,18 +1,8 @@
 // Metrics with zero code changes: off by default (nothing loaded), and on request a
 // Prometheus endpoint on its own port with HTTP durations by route and runtime health.
-import { createServer } from 'node:net';
 import t from 'tap';
-import { fixture, get, startApp, stop } from '../helpers/app.js';
+import { freePort, fixture, get, startApp, stop } from '../helpers/app.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 t.test('OTEL_METRICS_EXPORTER unset: no metrics package loaded, no timer', async (t) => {
   const app = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none' } });
