@@ -24,7 +24,9 @@ t.test('prometheus: HTTP durations by route and status, runtime health, on its o
   t.match(app.stderr(), `metrics to prometheus http://127.0.0.1:${port}/metrics`);
   let text = '';
   const deadline = Date.now() + 10_000;
-  while (!text.includes('nodejs_eventloop') && Date.now() < deadline) {
+  // The runtime instruments report once they have sampled for a moment: scrape until all of them are there.
+  const runtimeSeries = ['nodejs_eventloop_delay_', 'nodejs_eventloop_utilization', 'v8js_memory_heap_'];
+  while (!runtimeSeries.every((name) => text.includes(`\n${name}`)) && Date.now() < deadline) {
     text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -49,7 +51,11 @@ t.test('otlp: metrics arrive over OTLP/gRPC with their names, units and attribut
   for (let i = 0; i < 3; i++) await get(app.port, `/hello/o${i}`);
   const deadline = Date.now() + 10_000;
   const latest = (name: string) => receiver.metrics.filter((metric) => metric.name === name).at(-1);
-  while (Date.now() < deadline && (latest('http.server.request.duration')?.dataPoints.find((p) => p.attributes['http.route'] === '/hello/:name')?.count ?? 0) < 3) {
+  const complete = () =>
+    (latest('http.server.request.duration')?.dataPoints.find((p) => p.attributes['http.route'] === '/hello/:name')?.count ?? 0) >= 3 &&
+    latest('nodejs.eventloop.utilization') !== undefined &&
+    receiver.metrics.some((metric) => metric.name.startsWith('v8js.'));
+  while (Date.now() < deadline && !complete()) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const duration = latest('http.server.request.duration');
