@@ -1,4 +1,4 @@
-import { register } from 'node:module';
+import { isBuiltin, register, registerHooks, type ResolveHookContext, type ResolveFnOutput } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 type SyncHooks = typeof import('import-in-the-middle/register-hooks.mjs');
@@ -16,18 +16,28 @@ type SyncHooks = typeof import('import-in-the-middle/register-hooks.mjs');
  */
 export function registerEsmHook(moduleNames: string[]): void {
   if (moduleNames.length === 0) return;
-  const syncHooks = inThreadHooks();
-  if (syncHooks) syncHooks.register({ include: moduleNames });
-  else register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
+  const syncHooks = require('import-in-the-middle/register-hooks.mjs') as SyncHooks;
+  if (!syncHooks.supportsSyncHooks()) {
+    register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
+    return;
+  }
+  syncHooks.register({ include: moduleNames });
+  registerHooks({ resolve: resolveBuiltinsWithoutParent });
 }
 
 /**
- * The in-thread hook, when this Node supports it and the app is a file. Code given
- * with -e/-p keeps the hooks thread: under `--require`, Node's evaluation of it
- * loads built-ins through the in-thread hook by bare name and fails (import-in-the-middle 3.6, Node 24.21).
+ * import-in-the-middle 3.6 takes a module required with no parent (code given with
+ * -e/-p under `--require`) for an extensionless entry point, drops its `builtin`
+ * format, and Node then looks for a file named "module" or "os". Built-ins need no
+ * hook: resolve them here, before it (hooks registered later run first).
  */
-function inThreadHooks(): SyncHooks | undefined {
-  if (process.argv[1] === undefined || process.execArgv.some((arg) => /^(-[ep]|-pe|--eval|--print)(=|$)/.test(arg))) return undefined;
-  const hooks = require('import-in-the-middle/register-hooks.mjs') as SyncHooks;
-  return hooks.supportsSyncHooks() ? hooks : undefined;
+function resolveBuiltinsWithoutParent(
+  specifier: string,
+  context: ResolveHookContext,
+  nextResolve: (specifier: string, context?: Partial<ResolveHookContext>) => ResolveFnOutput,
+): ResolveFnOutput {
+  if (!context.parentURL && isBuiltin(specifier)) {
+    return { url: specifier.startsWith('node:') ? specifier : `node:${specifier}`, format: 'builtin', shortCircuit: true };
+  }
+  return nextResolve(specifier, context);
 }
