@@ -4,7 +4,7 @@
 // app (with the probe preloaded in all configurations), warm up, flush, read memory,
 // run the measured load, read memory, flush, count the spans received.
 import { createRequire } from 'node:module';
-import { CONFIGS, EXAMPLE, HELLO, PROBE, ROOT, tracingEnv } from './lib/configs.mjs';
+import { EXAMPLE, LOAD_CONFIGS, HELLO, PROBE, ROOT, tracingEnv } from './lib/configs.mjs';
 import { ipcClient, startApp, stop } from './lib/proc.mjs';
 import { dbRequest, helloRequest } from './lib/routes.mjs';
 import { truncateTasks } from './lib/services.mjs';
@@ -85,10 +85,10 @@ export async function runCase({ route, config, receiver, services, connections, 
 /** Returns { [route]: { [config]: caseResult[] } }. */
 export async function measureLoad({ receiver, services, rounds, connections, warmupSeconds, seconds, log }) {
   const routes = services ? ['hello', 'db'] : ['hello'];
-  const results = Object.fromEntries(routes.map((route) => [route, Object.fromEntries(CONFIGS.map((c) => [c.name, []]))]));
+  const results = Object.fromEntries(routes.map((route) => [route, Object.fromEntries(LOAD_CONFIGS.map((c) => [c.name, []]))]));
   for (let round = 1; round <= rounds; round++) {
     for (const route of routes) {
-      for (const config of CONFIGS) {
+      for (const config of LOAD_CONFIGS) {
         const r = await runCase({ route, config, receiver, services, connections, warmupSeconds, seconds });
         results[route][config.name].push(r);
         log(

@@ -76,6 +76,29 @@ function row(label, stats, { digits, scale = 1 } = {}) {
   return `| ${label} | ${CONFIG_NAMES.map((name) => (scaled[name] ? spread(scaled[name], digits) : '—')).join(' | ')} | ${ratio(m('ours'), m('bare'))} | ${ratio(m('ours'), m('official'))} | ${ratio(m('official'), m('bare'))} |`;
 }
 
+/** Ours with metrics on against ours without (issue 8): what turning metrics on costs. */
+function metricsOverhead(runs, settings) {
+  const figure = (label, key, { digits, scale = 1 }) => {
+    const [off, on] = ['ours', 'ours+metrics'].map((name) => {
+      const s = pick(runs[name], key);
+      return { ...s, median: s.median / scale, min: s.min / scale, max: s.max / scale };
+    });
+    return `| ${label} | ${spread(off, digits)} | ${spread(on, digits)} | ${ratio(on.median, off.median)} |`;
+  };
+  return [
+    `Metrics on (\`OTEL_METRICS_EXPORTER=otlp\` to the same receiver, \`OTEL_METRIC_EXPORT_INTERVAL=5000\`: HTTP, pg pool, kafkajs and runtime instruments), interleaved with the others, ${settings.rounds} round(s):`,
+    '',
+    '| | ours | ours + metrics | metrics on ÷ off |',
+    '|---|---|---|---|',
+    figure('throughput (req/s)', 'reqPerSec', { digits: 0 }),
+    figure('latency p99 (ms)', 'p99', { digits: 1 }),
+    figure('app CPU per request (µs)', 'cpuPerRequest', { digits: 0 }),
+    figure('RSS after start-up (MB)', 'rssIdle', { digits: 1, scale: MB }),
+    figure('RSS after load (MB)', 'rssLoaded', { digits: 1, scale: MB }),
+    figure('heap used after load + a full GC (MB)', 'heapRetained', { digits: 1, scale: MB }),
+  ];
+}
+
 const HEADER = ['| | bare | ours | official | ours ÷ bare | ours ÷ official | official ÷ bare |', '|---|---|---|---|---|---|---|'];
 
 /** Computes the goal checks from medians. */
@@ -242,6 +265,7 @@ export function render(data) {
         ...(errors.some((e) => e > 0) ? [`| errors, timeouts, non-2xx (all rounds) | ${errors.join(' | ')} | | | |`] : []),
         '',
       );
+      if (runs['ours+metrics']) p(...metricsOverhead(runs, settings), '');
       const rss = (key) => Object.fromEntries(CONFIG_NAMES.map((name) => [name, pick(runs[name], key).median]));
       const i = rss('rssIdle');
       const w = rss('rssWarm');

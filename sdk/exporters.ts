@@ -25,6 +25,22 @@ export function createOtlpExporter<Exporter>(signal: Signal, otlp: OtlpConfig): 
   return new ExporterClass(otlp.protocol === 'grpc' ? { ...common, metadata: grpcMetadata(otlp.headers) } : { ...common, headers: otlp.headers });
 }
 
+/**
+ * The OTLP span exporter, loaded when the batch processor first exports rather than at
+ * start-up: its packages (grpc-js, the OTLP serialisers and, through them,
+ * sdk-metrics) are ~70–90 ms of start-up (bench/PROFILING.md), and a process that
+ * never ends a span never needs them. The first export pays that once.
+ */
+export function createLazyOtlpSpanExporter(otlp: OtlpConfig): SpanExporter {
+  let loaded: SpanExporter | undefined;
+  const exporter = () => (loaded ??= createOtlpExporter<SpanExporter>('traces', otlp));
+  return {
+    export: (spans, done) => exporter().export(spans, done),
+    forceFlush: () => loaded?.forceFlush?.() ?? Promise.resolve(),
+    shutdown: () => loaded?.shutdown() ?? Promise.resolve(),
+  };
+}
+
 export function createConsoleSpanExporter(): SpanExporter {
   const { ConsoleSpanExporter } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   return new ConsoleSpanExporter();

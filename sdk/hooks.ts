@@ -1,5 +1,7 @@
-import { register } from 'node:module';
+import { isBuiltin, register, registerHooks, type ResolveHookContext, type ResolveFnOutput } from 'node:module';
 import { pathToFileURL } from 'node:url';
+
+type SyncHooks = typeof import('import-in-the-middle/register-hooks.mjs');
 
 /**
  * ESM apps bypass `require`, so the instrumentations see their imports only through
@@ -7,8 +9,35 @@ import { pathToFileURL } from 'node:url';
  * import, which is why register.ts runs under `--import`. Only the modules the
  * enabled instrumentations patch are intercepted: wrapping every module would slow
  * start-up and risk breaking modules the hook cannot handle.
+ *
+ * Where Node can, the hook runs in the app's own thread (`module.registerHooks`):
+ * `module.register` starts a second V8 isolate (~60 ms, ~14 MB) and then makes every
+ * `require` and `import` of the app a round trip to it (bench/PROFILING.md).
  */
 export function registerEsmHook(moduleNames: string[]): void {
   if (moduleNames.length === 0) return;
-  register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
+  const syncHooks = require('import-in-the-middle/register-hooks.mjs') as SyncHooks;
+  if (!syncHooks.supportsSyncHooks()) {
+    register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
+    return;
+  }
+  syncHooks.register({ include: moduleNames });
+  registerHooks({ resolve: resolveBuiltinsWithoutParent });
+}
+
+/**
+ * import-in-the-middle 3.6 takes a module required with no parent (code given with
+ * -e/-p under `--require`) for an extensionless entry point, drops its `builtin`
+ * format, and Node then looks for a file named "module" or "os". Built-ins need no
+ * hook: resolve them here, before it (hooks registered later run first).
+ */
+function resolveBuiltinsWithoutParent(
+  specifier: string,
+  context: ResolveHookContext,
+  nextResolve: (specifier: string, context?: Partial<ResolveHookContext>) => ResolveFnOutput,
+): ResolveFnOutput {
+  if (!context.parentURL && isBuiltin(specifier)) {
+    return { url: specifier.startsWith('node:') ? specifier : `node:${specifier}`, format: 'builtin', shortCircuit: true };
+  }
+  return nextResolve(specifier, context);
 }

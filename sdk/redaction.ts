@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import { type Context, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { RedactionConfig } from '../config/redaction.js';
 import { withoutLiterals } from './sql-literals.js';
@@ -32,9 +32,15 @@ export class RedactingProcessor implements SpanProcessor {
     const attributes = span.attributes as Record<string, unknown>;
     for (const key of NEVER_RECORDED) if (key in attributes) delete attributes[key];
     if (this.config.sqlLiterals === 'keep') return;
+    let database = false;
     for (const key of STATEMENT_ATTRIBUTES) {
       const statement = attributes[key];
-      if (typeof statement === 'string') attributes[key] = withoutLiterals(statement);
+      if (typeof statement !== 'string') continue;
+      attributes[key] = withoutLiterals(statement);
+      database = true;
+    }
+    if (database && span.status.code === SpanStatusCode.ERROR && span.status.message) {
+      (span as { status: ReadableSpan['status'] }).status = { ...span.status, message: withoutQuotedValues(span.status.message) };
     }
   }
 
@@ -45,4 +51,14 @@ export class RedactingProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * The pg instrumentation copies the server's error message into the span status, and
+ * PostgreSQL quotes the offending value there, parameters included
+ * (`invalid input syntax for type integer: "hunter2"`). Quoted parts become "?":
+ * that also hides table names in some messages, which the statement still shows.
+ */
+export function withoutQuotedValues(message: string): string {
+  return message.replace(/"(?:[^"]|"")*"/g, '"?"');
 }

@@ -8,7 +8,6 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
-  type SpanExporter,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
@@ -16,7 +15,7 @@ import {
 import type { Config } from '../config/index.js';
 import type { PropagatorName } from '../config/propagators.js';
 import type { SamplerConfig } from '../config/sampler.js';
-import { createConsoleSpanExporter, createOtlpExporter } from './exporters.js';
+import { createConsoleSpanExporter, createLazyOtlpSpanExporter } from './exporters.js';
 import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export-tracking.js';
 import { createInstrumentations } from './instrumentations.js';
 import { startLogs } from './logs.js';
@@ -53,7 +52,7 @@ export function startSdk(config: Config): Started {
   const unexported = new UnexportedSpans(config.traces.batch.maxQueueSize);
   const spanProcessors = config.traces.exporters.map((name): SpanProcessor => {
     if (name === 'console') return new BatchSpanProcessor({ exporter: createConsoleSpanExporter(), ...config.traces.batch });
-    const exporter = new ReportingExporter(createOtlpExporter<SpanExporter>('traces', config.traces.otlp), unexported, config.traces.otlp.endpoint);
+    const exporter = new ReportingExporter(createLazyOtlpSpanExporter(config.traces.otlp), unexported, config.traces.otlp.endpoint);
     return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported);
   });
   const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new RedactingProcessor(config.redaction), ...spanProcessors] });

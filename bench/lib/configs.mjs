@@ -30,6 +30,19 @@ export const CONFIGS = [
   },
 ];
 
+/**
+ * Ours with metrics on (issue 8), in the load phase only: OTLP metrics to the same
+ * receiver, exported every 5 s so that each measured run includes exports (the default
+ * interval, 60 s, would export none during it).
+ */
+export const OURS_WITH_METRICS = {
+  name: 'ours+metrics',
+  args: CONFIGS[1].args,
+  esmArgs: CONFIGS[1].esmArgs,
+  env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '5000' },
+};
+export const LOAD_CONFIGS = [...CONFIGS, OURS_WITH_METRICS];
+
 /** The official register without its ESM hook: only for the spans-per-request check of the ESM example. */
 export const OFFICIAL_REGISTER_ONLY = { name: 'official (register only)', args: ['--import', OFFICIAL_SPECIFIER] };
 

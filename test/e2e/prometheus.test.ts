@@ -69,6 +69,17 @@ t.test('Prometheus scrapes RED, pool and runtime metrics of the example', async 
   t.ok(pool.some((s) => ['idle', 'used'].includes(s.metric['db_client_connection_state'] ?? '')), 'pg pool connections by state');
   t.ok(pool.every((s) => Number(s.value[1]) >= 0 && Number(s.value[1]) <= 10), 'within the pool size');
 
+  // kafkajs' own instruments: the three messages sent and consumed (the example's consumer runs in-process), and per-request broker durations.
+  const sent = await until(prometheus.url, `{__name__=~"messaging_client_sent_messages(_total)?", run="${run}", messaging_destination_name="prom-${run}"}`, (s) => s.some((x) => Number(x.value[1]) >= 3));
+  t.equal(sent[0]?.metric['messaging_operation_name'], 'send', 'messages sent, by topic and operation');
+  t.equal(sent[0]?.metric['messaging_system'], 'kafka');
+  const consumed = await until(prometheus.url, `{__name__=~"messaging_client_consumed_messages(_total)?", run="${run}"}`, (s) => s.reduce((n, x) => n + Number(x.value[1]), 0) >= 3);
+  t.ok(consumed.every((s) => s.metric['messaging_system'] === 'kafka'), 'messages consumed');
+  const processed = await until(prometheus.url, `{__name__=~"messaging_process_duration(_seconds)?_count", run="${run}", messaging_destination_name="prom-${run}"}`, (s) => s.some((x) => Number(x.value[1]) >= 3));
+  t.ok(processed.length > 0, 'processing durations by topic');
+  const broker = await until(prometheus.url, `{__name__=~"messaging_client_operation_duration(_seconds)?_count", run="${run}"}`, (s) => s.length > 0);
+  t.ok(broker.some((s) => s.metric['messaging_operation_name'] === 'Produce' && s.metric['server_port'] !== undefined), 'broker request durations by API and broker');
+
   const loop = await until(prometheus.url, `nodejs_eventloop_utilization{run="${run}"}`, (s) => s.length > 0);
   t.ok(loop.every((s) => Number(s.value[1]) >= 0 && Number(s.value[1]) <= 1), 'event-loop utilisation between 0 and 1');
   const heap = await until(prometheus.url, `{__name__=~"v8js_memory_heap.*", run="${run}"}`, (s) => s.length > 0);

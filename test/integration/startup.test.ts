@@ -1,22 +1,24 @@
 // Start-up behaviour: configuration switches, package resolution, never failing the app.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { startReceiver } from '../../receiver/index.js';
-import { fixture, get, repoRoot, startApp, stop } from '../helpers/app.js';
+import { appEnv, fixture, get, registerPath, repoRoot, startApp, stop } from '../helpers/app.js';
 
 t.test('OTEL_SDK_DISABLED=true loads nothing at all', async (t) => {
   const app = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_SDK_DISABLED: 'true' } });
   t.same(await app.exited, { code: 0, signal: null });
-  t.same(app.jsonLines()[0], { loaded: 0, instrumentations: [] }, 'no @opentelemetry module in the process');
+  t.same(app.jsonLines()[0], { loaded: 0, instrumentations: [], exporters: [] }, 'no @opentelemetry module in the process');
   t.equal(app.stderr(), '', 'silent');
 });
 
 t.test('only the default instrumentations are loaded, and others on request', async (t) => {
-  const plain = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none' } });
+  const plain = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'otlp' } });
   await plain.exited;
   const loaded = plain.jsonLines()[0]?.['instrumentations'] as string[];
   t.same([...loaded].sort(), ['instrumentation-express', 'instrumentation-http', 'instrumentation-kafkajs', 'instrumentation-pg', 'instrumentation-pino']);
+  t.same(plain.jsonLines()[0]?.['exporters'], [], 'the OTLP exporter (and gRPC) wait for the first span to export');
 
   const chosen = await startApp(fixture('scripts', 'report-loaded.js'), {
     waitForPort: false,
@@ -88,6 +90,17 @@ t.test('http/protobuf and http/json exporters reach an OTLP/HTTP endpoint', asyn
     t.match(app.stderr(), `otlp ${protocol} ${receiver.httpUrl}/v1/traces`, `${protocol}: start-up line names it`);
     await stop(app);
     await receiver.close();
+  }
+});
+
+t.test('code given with -e and -p runs unchanged under --import and --require', async (t) => {
+  const code = "const os = require('node:os'); require('module'); process.stdout.write(String(os.EOL.length))";
+  for (const flag of ['--import', '--require']) {
+    for (const [mode, args] of [['-e', ['-e', code]], ['-p', ['-p', "require('os').EOL.length"]]] as const) {
+      const run = spawnSync(process.execPath, [flag, registerPath, ...args], { env: appEnv({ OTEL_TRACES_EXPORTER: 'none' }), encoding: 'utf8', timeout: 30_000 });
+      t.equal(run.status, 0, `${flag} ${mode}: exit status 0 (${run.stderr})`);
+      t.match(run.stdout, /^1\n?$/, `${flag} ${mode}: output unchanged`);
+    }
   }
 });
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { withoutQuotedValues } from '../../sdk/redaction.js';
 import { withoutLiterals } from '../../sdk/sql-literals.js';
 
 t.test('literals become ?, the statement shape stays', async (t) => {
@@ -14,4 +15,14 @@ t.test('literals become ?, the statement shape stays', async (t) => {
     ['', ''],
   ];
   for (const [sql, expected] of rows) t.equal(withoutLiterals(sql), expected, sql);
+});
+
+t.test('database error messages lose the values PostgreSQL quotes in them', async (t) => {
+  const rows: [string, string][] = [
+    ['invalid input syntax for type integer: "hunter2"', 'invalid input syntax for type integer: "?"'],
+    ['value "99999999999" is out of range for type integer', 'value "?" is out of range for type integer'],
+    ['invalid input syntax for type uuid: "a""b"', 'invalid input syntax for type uuid: "?"'],
+    ['connect ECONNREFUSED 127.0.0.1:5432', 'connect ECONNREFUSED 127.0.0.1:5432'],
+  ];
+  for (const [message, expected] of rows) t.equal(withoutQuotedValues(message), expected, message);
 });
