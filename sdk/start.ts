@@ -20,6 +20,7 @@ import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export-
 import { createInstrumentations } from './instrumentations.js';
 import { startLogs } from './logs.js';
 import { startMetrics } from './metrics.js';
+import { MessagingExceptionEvents } from './exception-events.js';
 import { RedactingProcessor } from './redaction.js';
 import { createResource } from './resource.js';
 
@@ -55,7 +56,7 @@ export function startSdk(config: Config): Started {
     const exporter = new ReportingExporter(createLazyOtlpSpanExporter(config.traces.otlp), unexported, config.traces.otlp.endpoint);
     return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported);
   });
-  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new RedactingProcessor(config.redaction), ...spanProcessors] });
+  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new RedactingProcessor(config.redaction), new MessagingExceptionEvents(), ...spanProcessors] });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const logs = config.logs.exporters.length > 0 ? startLogs(config, resource) : undefined;

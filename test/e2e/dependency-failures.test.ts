@@ -131,9 +131,9 @@ t.test('PostgreSQL: a syntax error, a missing table and a bad value fail their q
   };
   // Statements as recorded: literals replaced by ?.
   const cases = [
-    { statement: 'SELEC ?', code: '42601', message: 'syntax error at or near "SELEC"', count: 1 },
-    { statement: 'SELECT id FROM missing_table_', code: '42P01', message: /^relation "missing_table_\w+" does not exist$/, count: 2 },
-    { statement: 'SELECT $1::int', code: '22P02', message: /^invalid input syntax for type integer/, count: 1 },
+    { statement: 'SELEC ?', code: '42601', message: 'syntax error at or near "?"', count: 1 },
+    { statement: 'SELECT id FROM missing_table_', code: '42P01', message: 'relation "?" does not exist', count: 2 },
+    { statement: 'SELECT $1::int', code: '22P02', message: 'invalid input syntax for type integer: "?"', count: 1 },
   ];
   for (const { statement, code, message, count } of cases) {
     const failed = queries.filter((s) => text(s).startsWith(statement));
@@ -141,16 +141,16 @@ t.test('PostgreSQL: a syntax error, a missing table and a bad value fail their q
     for (const span of failed) {
       t.equal(span.kind, 'client');
       t.equal(span.status.code, 'error', `${statement}: error status`);
-      t.match(span.status.message, message, `${statement}: the status message is the server's`);
+      t.equal(span.status.message, message, `${statement}: the status message is the server's, quoted values replaced`);
       t.match(exceptionMessages(span), [new RegExp(`code: ${code}\\)`)], `${statement}: an exception event with SQLSTATE ${code}`);
     }
   }
   const ok = queries.find((s) => text(s).startsWith('SELECT ? + ?'));
   t.equal(ok?.status.code, 'unset', 'the query that worked is not marked failed');
-  // Known gap, kept visible: instrumentation-pg copies the server's message into the span status, and
-  // PostgreSQL quotes the offending parameter value in it, although parameter values are never to be recorded.
+  // instrumentation-pg copies the server's message into the span status, and PostgreSQL quotes the
+  // offending parameter value in it: our redaction replaces quoted parts of it.
   const all = JSON.stringify(spans, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  t.notOk(all.includes(secret), 'a parameter value quoted in the server\'s error message is not recorded', { todo: 'instrumentation-pg puts err.message into the span status' });
+  t.notOk(all.includes(secret), 'a parameter value quoted in the server\'s error message is not recorded');
 });
 
 t.test('Kafka broker down (port closed): the same error after the same retries; the send span fails', async (t) => {
@@ -223,7 +223,7 @@ t.test('Kafka consumer handler throwing: the same redeliveries and crash with us
       t.equal(span.status.message, `cannot handle poison (${kind})`, `${kind}: the status message is the thrown error's`);
       t.equal(span.attributes['error.type'], fault, `${kind}: error.type is the thrown error's class`);
       t.equal(span.attributes['messaging.kafka.offset'], '1', `${kind}: on the poison message's offset`);
-      t.ok(exceptionMessages(span).includes(`cannot handle poison (${kind})`), `${kind}: an exception event`, { todo: 'instrumentation-kafkajs records no exception event' });
+      t.ok(exceptionMessages(span).includes(`cannot handle poison (${kind})`), `${kind}: an exception event`);
     }
     t.ok(processSpans.filter((s) => s.status.code !== 'error').every((s) => s.status.code === 'unset'), `${kind}: the calls that worked are not marked failed`);
   }
@@ -236,6 +236,6 @@ function assertFailedSends(t: Test, spans: CollectedSpan[], topic: string, error
     t.equal(span.status.code, 'error', 'the send span has error status');
     t.equal(span.status.message, message, 'with the error\'s message');
     t.equal(span.attributes['error.type'], errorType, 'error.type is the error\'s class');
-    t.ok(exceptionMessages(span).includes(message), 'an exception event', { todo: 'instrumentation-kafkajs records no exception event' });
+    t.ok(exceptionMessages(span).includes(message), 'an exception event');
   }
 }
