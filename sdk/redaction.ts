@@ -36,7 +36,7 @@ export class RedactingProcessor implements SpanProcessor {
     for (const key of STATEMENT_ATTRIBUTES) {
       const statement = attributes[key];
       if (typeof statement !== 'string') continue;
-      attributes[key] = withoutLiterals(statement);
+      attributes[key] = redactedStatement(statement);
       database = true;
     }
     if (database && span.status.code === SpanStatusCode.ERROR && span.status.message) {
@@ -51,6 +51,25 @@ export class RedactingProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * Apps repeat the same few statements, and tokenizing one costs ~3 µs: remember the
+ * results for short statements. Bounded: cleared when full, long statements never kept.
+ */
+const redactedStatements = new Map<string, string>();
+const CACHED_STATEMENTS = 512;
+const CACHED_STATEMENT_LENGTH = 2048;
+
+function redactedStatement(statement: string): string {
+  let redacted = redactedStatements.get(statement);
+  if (redacted !== undefined) return redacted;
+  redacted = withoutLiterals(statement);
+  if (statement.length <= CACHED_STATEMENT_LENGTH) {
+    if (redactedStatements.size >= CACHED_STATEMENTS) redactedStatements.clear();
+    redactedStatements.set(statement, redacted);
+  }
+  return redacted;
 }
 
 /**
