@@ -15,7 +15,7 @@ export class MessagingExceptionEvents implements SpanProcessor {
     const attributes: TimedEvent['attributes'] = { 'exception.message': span.status.message ?? '' };
     const type = span.attributes['error.type'];
     if (typeof type === 'string') attributes['exception.type'] = type;
-    (span.events as TimedEvent[]).push({ name: 'exception', time: span.endTime, attributes, droppedAttributesCount: 0 });
+    span.events.push({ name: 'exception', time: span.endTime, attributes, droppedAttributesCount: 0 });
   }
 
   forceFlush(): Promise<void> {

@@ -31,18 +31,17 @@ export class RedactingProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     const attributes = span.attributes as Record<string, unknown>;
     for (const key of NEVER_RECORDED) if (key in attributes) delete attributes[key];
-    if (this.config.sqlLiterals === 'keep') return;
     let database = false;
     for (const key of STATEMENT_ATTRIBUTES) {
       const statement = attributes[key];
       if (typeof statement !== 'string') continue;
-      attributes[key] = redactedStatement(statement);
+      if (this.config.sqlLiterals === 'redact') attributes[key] = redactedStatement(statement);
       database = true;
     }
-    if (database && span.status.code === SpanStatusCode.ERROR && span.status.message) {
-      (span as { status: ReadableSpan['status'] }).status = { ...span.status, message: withoutQuotedValues(span.status.message) };
-    }
+    if (span.status.code === SpanStatusCode.ERROR) this.databaseErrors.redact(span, database);
   }
+
+  private readonly databaseErrors = new DatabaseErrorMessages();
 
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -77,7 +76,40 @@ function redactedStatement(statement: string): string {
  * PostgreSQL quotes the offending value there, parameters included
  * (`invalid input syntax for type integer: "hunter2"`). Quoted parts become "?":
  * that also hides table names in some messages, which the statement still shows.
+ * The same error then travels up through the app and is recorded again, message and
+ * stack, by the spans it fails (the Express handler, the HTTP server span), which end
+ * after the database span: its text is remembered and replaced there too.
  */
+class DatabaseErrorMessages {
+  /** Recent database error messages that quoted something, original → redacted; bounded. */
+  private readonly seen = new Map<string, string>();
+
+  redact(span: ReadableSpan, database: boolean): void {
+    const message = span.status.message;
+    if (database && message) {
+      const redacted = withoutQuotedValues(message);
+      if (redacted !== message) {
+        if (this.seen.size >= 64) this.seen.clear();
+        this.seen.set(message, redacted);
+      }
+    }
+    if (this.seen.size === 0) return;
+    if (message) (span as { status: ReadableSpan['status'] }).status = { ...span.status, message: this.replace(message) };
+    for (const event of span.events) {
+      if (event.name !== 'exception' || !event.attributes) continue;
+      for (const key of ['exception.message', 'exception.stacktrace']) {
+        const value = event.attributes[key];
+        if (typeof value === 'string') event.attributes[key] = this.replace(value);
+      }
+    }
+  }
+
+  private replace(text: string): string {
+    for (const [original, redacted] of this.seen) if (text.includes(original)) text = text.replaceAll(original, redacted);
+    return text;
+  }
+}
+
 export function withoutQuotedValues(message: string): string {
   return message.replace(/"(?:[^"]|"")*"/g, '"?"');
 }
