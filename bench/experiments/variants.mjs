@@ -29,7 +29,12 @@ const official = (name, env = {}) => ({
 });
 const bare = { name: 'bare', args: [], esmArgs: [], env: {} };
 
+/** A build of an earlier commit, for before/after figures: BENCH_BEFORE=<dir with dist/register.js> (e.g. a `git worktree` of that commit, built). */
+const BEFORE = process.env.BENCH_BEFORE ?? '/tmp/old';
+
 const SETS = {
+  // Today's preload against an earlier build of it (BENCH_BEFORE), interleaved.
+  beforeafter: [bare, ours('ours before', {}, ['--import', `${BEFORE}/dist/register.js`]), ours('ours now'), official('official')],
   // Where ours' per-request cost goes.
   ablation: [
     bare,
