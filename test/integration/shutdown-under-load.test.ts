@@ -1,0 +1,108 @@
+// SIGTERM while requests are in flight (shutdown.test.ts covers one request at a
+// time): ten keep-alive clients keep a service busy, the service is told to stop,
+// and every request the clients got a complete answer to must have its server span
+// at the backend; the service ends exactly as it does without the preload; and with
+// a backend that never answers, shutdown stays within OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS.
+import { createServer, type Socket } from 'node:net';
+import t, { type Test } from 'tap';
+import { startReceiver } from '../../receiver/index.js';
+import { fixture, type RunningApp, startApp, stop } from '../helpers/app.js';
+import { type Load, startLoad, until } from '../helpers/load.js';
+
+/**
+ * Known gap, app without a handler: we flush (bounded), then raise the signal again.
+ * The app keeps serving while we flush, which it would not have done without us, and
+ * the spans of the requests it answers meanwhile are lost: the batch processor was
+ * shut down (it ignores spans that end later) and death by the signal runs no `exit`
+ * handler, so the exit export never sends them (sdk/shutdown.ts). Measured: 10–21
+ * requests answered in the ~10 ms of a flush to a live backend; with a backend that
+ * never answers, ~2700 requests in the 2 s of the bound (the bare app serves none).
+ */
+const NO_HANDLER_GAP = 'spans of requests answered during our flush before the re-raised SIGTERM are lost (sdk/shutdown.ts)';
+
+const APPS: { kind: string; env: Record<string, string>; exit: Run['exit']; todo?: string }[] = [
+  { kind: 'without a SIGTERM handler', env: {}, exit: { code: null, signal: 'SIGTERM' }, todo: NO_HANDLER_GAP },
+  { kind: 'with its own graceful handler', env: { APP_SIGTERM: 'graceful', APP_EXIT_CODE: '3' }, exit: { code: 3, signal: null } },
+];
+
+interface Run {
+  app: RunningApp;
+  load: Load;
+  exit: { code: number | null; signal: NodeJS.Signals | null };
+  sigtermAt: number;
+  exitedAt: number;
+}
+
+/** Starts the app, loads it until `beforeSigterm` responses have arrived, sends SIGTERM, waits for the end. */
+async function loadThenSigterm(t: Test, env: Record<string, string>, nodeArgs?: string[], beforeSigterm = 300): Promise<Run> {
+  const app = await startApp(fixture('scripts', 'busy-server.js'), { env, ...(nodeArgs ? { nodeArgs } : {}) });
+  t.teardown(() => stop(app));
+  const load = startLoad(app.port, { clients: 10 });
+  t.teardown(() => load.stop());
+  await until(`${beforeSigterm} responses`, () => load.completed.length >= beforeSigterm);
+  const sigtermAt = Date.now();
+  app.child.kill('SIGTERM');
+  const exit = await Promise.race([
+    app.exited,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running 30 s after SIGTERM\n${app.stderr()}`)), 30_000).unref()),
+  ]);
+  const exitedAt = Date.now();
+  await load.stop();
+  return { app, load, exit, sigtermAt, exitedAt };
+}
+
+for (const { kind, env, exit, todo } of APPS) {
+  t.test(`SIGTERM under load, app ${kind}: every answered request has its span; exit as without us`, async (t) => {
+    const bare = await loadThenSigterm(t, env, []);
+    const receiver = await startReceiver();
+    t.teardown(() => receiver.close());
+    // The default batch delay (5 s): at the signal, most spans are still waiting in the queue.
+    const ours = await loadThenSigterm(t, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_BSP_SCHEDULE_DELAY: '5000' });
+
+    t.same(bare.exit, exit, 'the bare app ends as it is written to');
+    t.same(ours.exit, bare.exit, 'exit status as without the preload');
+    const answered = ours.load.completed.filter((c) => c.status === 200);
+    t.equal(answered.length, ours.load.completed.length, 'every complete response was a 200');
+    const late = (run: Run) => run.load.completed.filter((c) => c.at >= run.sigtermAt).length;
+    t.comment(`${answered.length} requests answered, ${late(ours)} of them after the SIGTERM (bare: ${late(bare)}); ${ours.load.failures.length} refused or cut off once it was stopping`);
+
+    const missing = () => {
+      const seen = new Map(receiver.spans.filter((s) => s.kind === 'server').map((s) => [s.traceId, s]));
+      return answered.filter((c) => seen.get(c.traceId)?.parentSpanId !== c.spanId);
+    };
+    // The export finished before the process ended; the receiver may still be decoding the last request.
+    await until('the spans of every answered request', () => missing().length === 0, 5_000).catch(() => undefined);
+    const lost = missing();
+    t.same(
+      lost.map((c) => ({ afterSigtermMs: c.at - ours.sigtermAt })),
+      [],
+      `each of the ${answered.length} answered requests has its server span, in the client's trace (${lost.length} missing)`,
+      todo === undefined ? {} : { todo },
+    );
+  });
+
+  t.test(`SIGTERM under load, app ${kind}, backend accepts and never answers: exit within the bound`, async (t) => {
+    const sockets: Socket[] = [];
+    const blackHole = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => {
+      for (const socket of sockets) socket.destroy();
+      blackHole.close();
+    });
+    const bound = 2000;
+    const ours = await loadThenSigterm(t, {
+      ...env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(blackHole.address() as { port: number }).port}`,
+      // Without the bound, a flush would wait for this.
+      OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+      OTEL_BSP_EXPORT_TIMEOUT: '60000',
+      OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS: String(bound),
+    });
+    t.same(ours.exit, exit, 'exit status as without the preload');
+    t.ok(sockets.length > 0, 'the exporter did connect to the black hole');
+    const took = ours.exitedAt - ours.sigtermAt;
+    t.comment(`${ours.load.completed.filter((c) => c.at >= ours.sigtermAt).length} requests answered after the SIGTERM`);
+    // Slack for a loaded 2-core machine; a flush that waited for the export timeout would take 60 s.
+    t.ok(took < bound + 3000, `exited ${took} ms after SIGTERM (bound ${bound} ms)`);
+  });
+}
