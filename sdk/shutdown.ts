@@ -52,6 +52,14 @@ export function installShutdown(started: Started): void {
   const timeoutMillis = started.config.shutdownTimeoutMillis;
   const otlp: OtlpConfig | undefined = started.config.traces.exporters.includes('otlp') ? started.config.traces.otlp : undefined;
   let flushedOnEmptyLoop = false;
+  const sendUnexported = (withinMillis: number) => {
+    if (otlp === undefined) return;
+    try {
+      exportBeforeExit(started.unexported.drain(), otlp, withinMillis);
+    } catch (error) {
+      diag.debug('exit export failed:', (error as Error).message);
+    }
+  };
 
   process.on('beforeExit', () => {
     if (flushedOnEmptyLoop) return;
@@ -79,21 +87,21 @@ export function installShutdown(started: Started): void {
         return;
       }
       flushingBeforeDeath = true;
+      const deadline = Date.now() + timeoutMillis;
       // Still listening while we flush, so that signal-exit waits for us instead of re-raising now.
-      void bounded(started.shutdown(), timeoutMillis).then(() => {
+      // A flush, not a shutdown: the app keeps answering requests until it dies, and their spans count too.
+      void bounded(started.flush(), timeoutMillis).then(() => {
+        // What ended during the flush, sent synchronously in the time left: nothing runs after the signal.
+        sendUnexported(deadline - Date.now());
         process.removeListener(signal, onSignal);
+        // Listeners left are signal-exit's: delivered by Node, they would run a loop turn later, and
+        // the app would answer more requests (spans unsent) meanwhile; given now, they clean up and re-raise.
+        if (process.listenerCount(signal) > 0) process.emit(signal, signal);
         process.kill(process.pid, signal);
       });
     };
     process.on(signal, onSignal);
   }
 
-  process.on('exit', () => {
-    if (otlp === undefined) return;
-    try {
-      exportBeforeExit(started.unexported.drain(), otlp, timeoutMillis);
-    } catch (error) {
-      diag.debug('exit export failed:', (error as Error).message);
-    }
-  });
+  process.on('exit', () => sendUnexported(timeoutMillis));
 }
