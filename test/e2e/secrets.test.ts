@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import t, { type Test } from 'tap';
 import type { CollectedSpan } from '../../receiver/index.js';
-import { repoRoot, type RunningApp, startApp, stop } from '../helpers/app.js';
+import { repoRoot, type RunningApp, startApp, stop, until } from '../helpers/app.js';
 import { BACKENDS, type Backend, openBackend } from './backends.js';
 import { requireServices, type Services } from './services.js';
 
@@ -32,16 +32,6 @@ const statement = (s: CollectedSpan): string => {
 };
 const isHttpClient = (s: CollectedSpan) => s.kind === 'client' && s.attributes['url.full'] !== undefined;
 const serverSpan = (spans: CollectedSpan[], route: string) => spans.find((s) => s.kind === 'server' && s.attributes['http.route'] === route);
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * The secrets of one run. Each has a random 16-hex-digit core that no encoding changes

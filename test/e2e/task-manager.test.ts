@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
 import type { CollectedSpan } from '../../receiver/index.js';
-import { repoRoot, type RunningApp, startApp, stop } from '../helpers/app.js';
+import { repoRoot, type RunningApp, startApp, stop, until } from '../helpers/app.js';
 import { join } from 'node:path';
 import { BACKENDS, type Backend, openBackend } from './backends.js';
 import { requireServices, type Services, tempo } from './services.js';
@@ -19,16 +19,6 @@ const statement = (s: CollectedSpan): string => {
   const text = s.attributes['db.query.text'] ?? s.attributes['db.statement'];
   return typeof text === 'string' ? text : '';
 };
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 interface Stack {
   services: Services;

@@ -85,12 +85,3 @@ export function startLoad(port: number, options: LoadOptions = {}): Load {
     },
   };
 }
-
-/** Resolves once `probe` holds (checked every 50 ms), or rejects after `timeoutMs`. */
-export async function until(what: string, probe: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}

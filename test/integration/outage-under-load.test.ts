@@ -12,8 +12,8 @@
 import { createServer, type Socket } from 'node:net';
 import t from 'tap';
 import { startReceiver } from '../../receiver/index.js';
-import { fixture, get, startApp, stop } from '../helpers/app.js';
-import { startLoad, until } from '../helpers/load.js';
+import { fixture, get, startApp, stop, until } from '../helpers/app.js';
+import { startLoad } from '../helpers/load.js';
 
 const OUTAGE_SECONDS = Number(process.env['OTEL_PRELOAD_TEST_OUTAGE_SECONDS'] ?? 60);
 const MB = 2 ** 20;

@@ -3,11 +3,10 @@
 // and every request the clients got a complete answer to must have its server span
 // at the backend; the service ends exactly as it does without the preload; and with
 // a backend that never answers, shutdown stays within OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS.
-import { createServer, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { startReceiver } from '../../receiver/index.js';
-import { fixture, type RunningApp, startApp, stop } from '../helpers/app.js';
-import { type Load, startLoad, until } from '../helpers/load.js';
+import { fixture, type RunningApp, startApp, startBlackHole, stop, until } from '../helpers/app.js';
+import { type Load, startLoad } from '../helpers/load.js';
 
 /**
  * An app without a handler keeps serving while we flush (bounded) before we raise the
@@ -75,24 +74,18 @@ for (const { kind, env, exit } of APPS) {
   });
 
   t.test(`SIGTERM under load, app ${kind}, backend accepts and never answers: exit within the bound`, async (t) => {
-    const sockets: Socket[] = [];
-    const blackHole = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-    t.teardown(() => {
-      for (const socket of sockets) socket.destroy();
-      blackHole.close();
-    });
+    const blackHole = await startBlackHole(t);
     const bound = 2000;
     const ours = await loadThenSigterm(t, {
       ...env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(blackHole.address() as { port: number }).port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${blackHole.port}`,
       // Without the bound, a flush would wait for this.
       OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
       OTEL_BSP_EXPORT_TIMEOUT: '60000',
       OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS: String(bound),
     });
     t.same(ours.exit, exit, 'exit status as without the preload');
-    t.ok(sockets.length > 0, 'the exporter did connect to the black hole');
+    t.ok(blackHole.connections() > 0, 'the exporter did connect to the black hole');
     const took = ours.exitedAt - ours.sigtermAt;
     t.comment(`${ours.load.completed.filter((c) => c.at >= ours.sigtermAt).length} requests answered after the SIGTERM`);
     // Slack for a loaded 2-core machine; a flush that waited for the export timeout would take 60 s.

@@ -1,9 +1,8 @@
 // Shutdown loses nothing and changes nothing: spans sent although the batch delay
 // (one minute here) has not passed, and the app ends exactly as it would without us.
-import { createServer, type Socket } from 'node:net';
 import t from 'tap';
 import { startReceiver } from '../../receiver/index.js';
-import { fixture, get, startApp, stop } from '../helpers/app.js';
+import { fixture, get, startApp, startBlackHole, stop } from '../helpers/app.js';
 
 const LONG_BATCH_DELAY = { OTEL_BSP_SCHEDULE_DELAY: '60000' };
 
@@ -65,14 +64,7 @@ t.test('exit in the first tick: the span is sent, with no SDK error about the re
 });
 
 t.test('a backend that accepts connections and never answers: shutdown stays within the bound', async (t) => {
-  const sockets: Socket[] = [];
-  const blackHole = createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    blackHole.close();
-  });
-  const port = (blackHole.address() as { port: number }).port;
+  const { port } = await startBlackHole(t);
   const app = await startApp(fixture('esm-app', 'server.js'), {
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,

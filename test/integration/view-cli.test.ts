@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { appEnv, fixture, get, repoRoot, startApp, stop } from '../helpers/app.js';
+import { appEnv, fixture, get, repoRoot, startApp, stop, until } from '../helpers/app.js';
 
 interface Viewer {
   child: ChildProcess;
@@ -37,14 +37,6 @@ async function startViewer(args: string[] = []): Promise<Viewer> {
   return { child, grpcUrl: urls[1], httpUrl: urls[2], output: () => out, exited };
 }
 
-async function until(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 t.test('OTLP/HTTP JSON intake: a recorded trace is printed as its tree; Ctrl-C exits cleanly', async (t) => {
   const viewer = await startViewer();
   const payloads = JSON.parse(readFileSync(fixture('otlp', 'create-task.json'), 'utf8')) as unknown[];
@@ -53,7 +45,7 @@ t.test('OTLP/HTTP JSON intake: a recorded trace is printed as its tree; Ctrl-C e
     t.equal(response.status, 200);
   }
   const golden = readFileSync(fixture('otlp', 'create-task.tree.txt'), 'utf8');
-  await until(() => viewer.output().includes(golden), 'the tree');
+  await until('the tree', () => viewer.output().includes(golden));
   t.ok(viewer.output().includes(golden), 'the golden tree, uncoloured when stdout is not a terminal');
   viewer.child.kill('SIGINT');
   t.equal(await viewer.exited, 0);
@@ -66,7 +58,7 @@ t.test('OTLP/gRPC intake from a traced app, --json, and --logs - with the app pi
   t.teardown(() => stop(app));
   app.child.stdout?.pipe(viewer.child.stdin!);
   await get(app.port, '/hello/viewer');
-  await until(() => viewer.output().includes('GET /hello/:name'), 'the JSON trace');
+  await until('the JSON trace', () => viewer.output().includes('GET /hello/:name'));
   const documents = viewer.output().trim().split('\n').map((line) => JSON.parse(line) as { traceId: string; spans: { name: string; spanId: string; logs: { msg: string }[] }[] });
   const trace = documents.find((doc) => doc.spans.some((span) => span.name === 'GET /hello/:name'));
   t.ok(trace, 'one JSON document per trace');
