@@ -44,7 +44,6 @@ const SETS = {
     ours('ours, http only', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }),
     ours('ours, no instrumentations', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'none' }),
     experiment('ours, no ESM hook', 'no-esm-hook'),
-    experiment('ours, in-thread hook + lazy exporter', 'sync-esm-hook,lazy-exporter'),
     official('official'),
   ],
   exporter: [
@@ -54,7 +53,6 @@ const SETS = {
     official('official'),
     official('official, exporter none', { OTEL_TRACES_EXPORTER: 'none' }),
   ],
-  // Start-up changes (run with `startup`): each alone, then together.
   // Memory under load: V8's young generation (see semi-space.cjs).
   semispace: [
     bare,
@@ -76,9 +74,6 @@ const SETS = {
     ours('ours'),
     experiment('ours, as the variant preload (control)', ''),
     experiment('ours, no ESM hook', 'no-esm-hook'),
-    experiment('ours, in-thread ESM hook', 'sync-esm-hook'),
-    experiment('ours, exporter loaded at first export', 'lazy-exporter'),
-    experiment('ours, in-thread hook + lazy exporter', 'sync-esm-hook,lazy-exporter'),
     official('official'),
   ],
   // The database route: which instrumentation costs what.
@@ -90,7 +85,6 @@ const SETS = {
     ours('ours, without pino', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino' }),
     ours('ours, without kafkajs', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'kafkajs' }),
     ours('ours, without pg', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }),
-    experiment('ours, in-thread hook + lazy exporter', 'sync-esm-hook,lazy-exporter'),
     official('official'),
     official('official, sampler always_off', { OTEL_TRACES_SAMPLER: 'always_off' }),
   ],
