@@ -24,6 +24,8 @@ const STATEMENT_ATTRIBUTES = ['db.query.text', 'db.statement'] as const;
  * SDK keeps mutable until export.
  */
 export class RedactingProcessor implements SpanProcessor {
+  private readonly databaseErrors = new DatabaseErrorMessages();
+
   constructor(private readonly config: RedactionConfig) {}
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -40,8 +42,6 @@ export class RedactingProcessor implements SpanProcessor {
     }
     if (span.status.code === SpanStatusCode.ERROR) this.databaseErrors.redact(span, database);
   }
-
-  private readonly databaseErrors = new DatabaseErrorMessages();
 
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -110,6 +110,7 @@ class DatabaseErrorMessages {
   }
 }
 
+/** `"anything"` → `"?"` (PostgreSQL doubles a quote inside quotes). */
 export function withoutQuotedValues(message: string): string {
   return message.replace(/"(?:[^"]|"")*"/g, '"?"');
 }
