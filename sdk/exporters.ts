@@ -25,15 +25,27 @@ export function createOtlpExporter<Exporter>(signal: Signal, otlp: OtlpConfig): 
   return new ExporterClass(otlp.protocol === 'grpc' ? { ...common, metadata: grpcMetadata(otlp.headers) } : { ...common, headers: otlp.headers });
 }
 
+/** When the exporter's packages are loaded if no export asked for them earlier. */
+const EXPORTER_LOAD_DELAY_MS = 2000;
+
 /**
- * The OTLP span exporter, loaded when the batch processor first exports rather than at
- * start-up: its packages (grpc-js, the OTLP serialisers and, through them,
- * sdk-metrics) are ~70–90 ms of start-up (bench/PROFILING.md), and a process that
- * never ends a span never needs them. The first export pays that once.
+ * The OTLP span exporter, loaded off the start-up path: its packages (grpc-js, the
+ * OTLP serialisers and, through them, sdk-metrics) are ~70–90 ms of start-up
+ * (bench/PROFILING.md). They load two seconds after start, while a service is usually
+ * still connecting to its dependencies, so that the first export does not stall the
+ * requests of the moment; or at the first export if that comes sooner. A process
+ * that is gone by then never loads them.
  */
 export function createLazyOtlpSpanExporter(otlp: OtlpConfig): SpanExporter {
   let loaded: SpanExporter | undefined;
   const exporter = () => (loaded ??= createOtlpExporter<SpanExporter>('traces', otlp));
+  setTimeout(() => {
+    try {
+      exporter();
+    } catch {
+      // The first export tries again and reports the error.
+    }
+  }, EXPORTER_LOAD_DELAY_MS).unref();
   return {
     export: (spans, done) => exporter().export(spans, done),
     forceFlush: () => loaded?.forceFlush?.() ?? Promise.resolve(),

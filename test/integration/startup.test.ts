@@ -18,7 +18,12 @@ t.test('only the default instrumentations are loaded, and others on request', as
   await plain.exited;
   const loaded = plain.jsonLines()[0]?.['instrumentations'] as string[];
   t.same([...loaded].sort(), ['instrumentation-express', 'instrumentation-http', 'instrumentation-kafkajs', 'instrumentation-pg', 'instrumentation-pino']);
-  t.same(plain.jsonLines()[0]?.['exporters'], [], 'the OTLP exporter (and gRPC) wait for the first span to export');
+  t.same(plain.jsonLines()[0]?.['exporters'], [], 'the OTLP exporter (and gRPC) are not loaded at start-up');
+
+  const later = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { REPORT_AFTER_MS: '3000' } });
+  await later.exited;
+  const loadedLater = later.jsonLines()[0]?.['exporters'] as string[];
+  t.ok(['exporter-trace-otlp-grpc', '@grpc/grpc-js'].every((name) => loadedLater.includes(name)), `but a few seconds later, before any span needs them (${loadedLater.join(', ')})`);
 
   const chosen = await startApp(fixture('scripts', 'report-loaded.js'), {
     waitForPort: false,
