@@ -38,6 +38,8 @@ export class TrackingProcessor implements SpanProcessor {
   constructor(
     private readonly inner: SpanProcessor,
     private readonly unexported: UnexportedSpans,
+    /** The batch processor's exporter: its flush waits for exports already in flight, the processor's does not. */
+    private readonly exporter: SpanExporter,
   ) {}
 
   onStart(span: Span, parentContext: Context): void {
@@ -49,8 +51,9 @@ export class TrackingProcessor implements SpanProcessor {
     this.inner.onEnd(span);
   }
 
+  /** Done when every span ended so far has been exported or has failed: none is left in flight to be sent twice at exit. */
   forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
+    return this.inner.forceFlush().then(() => this.exporter.forceFlush?.());
   }
 
   shutdown(): Promise<void> {

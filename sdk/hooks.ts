@@ -16,12 +16,13 @@ type SyncHooks = typeof import('import-in-the-middle/register-hooks.mjs');
  */
 export function registerEsmHook(moduleNames: string[]): void {
   if (moduleNames.length === 0) return;
-  const syncHooks = require('import-in-the-middle/register-hooks.mjs') as SyncHooks;
-  if (!syncHooks.supportsSyncHooks()) {
+  // The version check alone: the hook module loads acorn and cjs-module-lexer, for nothing where Node cannot use it.
+  const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as Pick<SyncHooks, 'supportsSyncHooks'>;
+  if (!supportsSyncHooks()) {
     register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
     return;
   }
-  syncHooks.register({ include: moduleNames });
+  (require('import-in-the-middle/register-hooks.mjs') as SyncHooks).register({ include: moduleNames });
   registerHooks({ resolve: resolveBuiltinsWithoutParent });
 }
 

@@ -89,7 +89,8 @@ class DatabaseErrorMessages {
     if (database && message) {
       const redacted = withoutQuotedValues(message);
       if (redacted !== message) {
-        if (this.seen.size >= 64) this.seen.clear();
+        // The oldest goes first: clearing all could forget an error whose spans have not ended yet.
+        if (this.seen.size >= 256) this.seen.delete(this.seen.keys().next().value as string);
         this.seen.set(message, redacted);
       }
     }

@@ -94,10 +94,11 @@ export function installShutdown(started: Started): void {
         // What ended during the flush, sent synchronously in the time left: nothing runs after the signal.
         sendUnexported(deadline - Date.now());
         process.removeListener(signal, onSignal);
-        // Listeners left are signal-exit's: delivered by Node, they would run a loop turn later, and
-        // the app would answer more requests (spans unsent) meanwhile; given now, they clean up and re-raise.
+        // Listeners left (signal-exit's, or the app's if it added one meanwhile) decide, as they would have:
+        // given the signal now rather than a loop turn later, during which the app would answer more
+        // requests whose spans nobody sends. signal-exit re-raises it itself unless told not to.
         if (process.listenerCount(signal) > 0) process.emit(signal, signal);
-        process.kill(process.pid, signal);
+        else process.kill(process.pid, signal);
       });
     };
     process.on(signal, onSignal);

@@ -54,7 +54,7 @@ export function startSdk(config: Config): Started {
   const spanProcessors = config.traces.exporters.map((name): SpanProcessor => {
     if (name === 'console') return new BatchSpanProcessor({ exporter: createConsoleSpanExporter(), ...config.traces.batch });
     const exporter = new ReportingExporter(createLazyOtlpSpanExporter(config.traces.otlp), unexported, config.traces.otlp.endpoint);
-    return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported);
+    return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported, exporter);
   });
   const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new RedactingProcessor(config.redaction), new MessagingExceptionEvents(), ...spanProcessors] });
   trace.setGlobalTracerProvider(tracerProvider);

@@ -26,6 +26,11 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Wait for the `{"port":N}` line; false for apps that just run and exit. */
   waitForPort?: boolean;
+  /**
+   * Without tap's own preload, which tap injects into every process a test spawns
+   * (through NODE_OPTIONS, whatever `env` says): it uses signal-exit, and kills on SIGTERM.
+   */
+  withoutTapPreload?: boolean;
 }
 
 /** The environment a test app gets: ours, minus any OTEL_* of the developer's shell, plus the test's. */
@@ -40,7 +45,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 export function startApp(script: string, options: StartOptions = {}): Promise<RunningApp> {
   const args = [...(options.nodeArgs ?? ['--import', registerPath]), script];
   if (process.env['TEST_VERBOSE']) process.stderr.write(`# running: ${process.execPath} ${args.join(' ')}\n`);
-  const child = spawn(process.execPath, args, { env: appEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, commandArgs] = options.withoutTapPreload ? ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, commandArgs, { env: appEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -18,6 +18,22 @@ t.test('SIGTERM, app without a handler: flushed, then dies of SIGTERM as Node wo
   t.ok(receiver.spans.some((s) => s.kind === 'server'), 'server span arrived before the process died');
 });
 
+t.test('SIGTERM, app kept alive by a signal-exit callback that returns true: it still decides', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const exits = [];
+  for (const nodeArgs of [[], undefined]) {
+    const app = await startApp(fixture('scripts', 'signal-exit-keeps-alive.js'), { ...(nodeArgs ? { nodeArgs } : {}), withoutTapPreload: true, env: { ...LONG_BATCH_DELAY, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+    t.teardown(() => stop(app));
+    await get(app.port, '/');
+    app.child.kill('SIGTERM');
+    exits.push(await app.exited);
+  }
+  t.same(exits[0], { code: 0, signal: null }, 'without the preload it finishes and exits 0');
+  t.same(exits[1], exits[0], 'with it, the same');
+  t.ok(receiver.spans.some((s) => s.kind === 'server'), 'and its span was sent');
+});
+
 t.test('SIGTERM, app with its own graceful handler: its exit code, its timing, spans flushed', async (t) => {
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
