@@ -10,7 +10,9 @@ const SAMPLED = 1;
  * Remembers every sampled span from the moment it ends until its export reports
  * back, so that an exit nobody can wait for (`process.exit()`, an uncaught
  * exception) can still send what the batch processor had not sent yet.
- * It never holds more than the batch queue does, so memory stays bounded.
+ * It never holds more than the batch queue does, so memory stays bounded; past
+ * that, the oldest go: spans the batch processor dropped when its queue was full
+ * are never settled, and must not keep the newest from being remembered.
  */
 export class UnexportedSpans {
   private readonly spans = new Set<ReadableSpan>();
@@ -18,7 +20,8 @@ export class UnexportedSpans {
   constructor(private readonly limit: number) {}
 
   add(span: ReadableSpan): void {
-    if (this.spans.size < this.limit) this.spans.add(span);
+    if (this.spans.size >= this.limit) this.spans.delete(this.spans.values().next().value as ReadableSpan);
+    this.spans.add(span);
   }
 
   settle(spans: readonly ReadableSpan[]): void {
