@@ -18,7 +18,7 @@
 # Any Node 22.15+/24 image with a POSIX shell works (the final stage needs /bin/sh and cp).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
-# ---- 1. build: compile TypeScript, then `npm pack` exactly what the package publishes
+# ---- 1. build: compile TypeScript, bundle the SDK (scripts/bundle.mjs), then `npm pack` exactly what the package publishes
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
@@ -28,6 +28,7 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN node node_modules/typescript/bin/tsc -p tsconfig.json \
+ && node scripts/bundle.mjs \
  && mkdir /pack \
  && npm pack --ignore-scripts --pack-destination /pack \
  && mv /pack/otel-preload-*.tgz /pack/otel-preload.tgz

@@ -4,8 +4,8 @@
  * may throw into the app: on any failure the app runs untraced, with one message.
  *
  * Only node built-ins, config/ and sdk/guard are loaded before the checks below
- * pass; the SDK modules are required after them, so that OTEL_SDK_DISABLED=true,
- * a worker thread or npm itself load no OpenTelemetry package at all.
+ * pass; the SDK (sdk/runtime, one bundled file) is required after them, so that
+ * OTEL_SDK_DISABLED=true, a worker thread or npm itself load no OpenTelemetry code.
  */
 import { randomUUID } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
@@ -17,26 +17,20 @@ function main(): void {
   // A worker thread inherits --import; a second SDK there would double every span.
   if (!isMainThread || isDisabled(process.env) || isPackageManager(process.argv[1]) || !markStarted()) return;
 
-  const { runsInContainer } = require('./sdk/resource.js') as typeof import('./sdk/resource.js');
+  const sdk = require('./sdk/runtime.js') as typeof import('./sdk/runtime.js');
   const { config, warnings } = configFromEnv(process.env, {
     appPackage: findAppPackage(process.argv[1], process.cwd()),
-    inContainer: runsInContainer(process.env),
+    inContainer: sdk.runsInContainer(process.env),
     randomId: randomUUID(),
   });
 
-  const diagnostics = require('./sdk/diag.js') as typeof import('./sdk/diag.js');
-  const report = diagnostics.setUpDiagnostics(config.logLevel);
+  const report = sdk.setUpDiagnostics(config.logLevel);
   for (const warning of warnings) report.warn(warning);
 
-  const { startSdk } = require('./sdk/start.js') as typeof import('./sdk/start.js');
-  const { registerEsmHook } = require('./sdk/hooks.js') as typeof import('./sdk/hooks.js');
-  const { patchedModuleNames } = require('./sdk/instrumentations.js') as typeof import('./sdk/instrumentations.js');
-  const { installShutdown } = require('./sdk/shutdown.js') as typeof import('./sdk/shutdown.js');
-
-  const started = startSdk(config);
-  registerEsmHook(patchedModuleNames(started.instrumentations));
-  installShutdown(started);
-  report.info(diagnostics.startupLine(config, VERSION));
+  const started = sdk.startSdk(config);
+  sdk.registerEsmHook(sdk.patchedModuleNames(started.instrumentations));
+  sdk.installShutdown(started);
+  report.info(sdk.startupLine(config, VERSION));
 }
 
 try {

@@ -6,6 +6,18 @@ import { ignoresPath } from './ignore-paths.js';
 type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
 
 /**
+ * The default set, written out so that the build bundles them with the SDK they
+ * share (scripts/bundle.mjs); a name only a user turns on is required by package name.
+ */
+const BUNDLED: Partial<Record<InstrumentationName, () => Record<string, unknown>>> = {
+  http: () => require('@opentelemetry/instrumentation-http') as Record<string, unknown>,
+  express: () => require('@opentelemetry/instrumentation-express') as Record<string, unknown>,
+  pg: () => require('@opentelemetry/instrumentation-pg') as Record<string, unknown>,
+  kafkajs: () => require('@opentelemetry/instrumentation-kafkajs') as Record<string, unknown>,
+  pino: () => require('@opentelemetry/instrumentation-pino') as Record<string, unknown>,
+};
+
+/**
  * One instance per enabled name, each package `require`d only when enabled: the
  * forty that nobody asked for cost nothing. A package that fails to load is
  * reported and skipped; the others still work.
@@ -14,7 +26,7 @@ export function createInstrumentations(config: Config, report: (message: string)
   const created: Instrumentation[] = [];
   for (const name of config.instrumentations.enabled) {
     try {
-      const exports = require(instrumentationPackage(name)) as Record<string, unknown>;
+      const exports = BUNDLED[name]?.() ?? (require(instrumentationPackage(name)) as Record<string, unknown>);
       const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
       created.push(new Class(optionsFor(name, config)));
     } catch (error) {

@@ -9,15 +9,15 @@ import { appEnv, fixture, get, registerPath, repoRoot, startApp, stop } from '..
 t.test('OTEL_SDK_DISABLED=true loads nothing at all', async (t) => {
   const app = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_SDK_DISABLED: 'true' } });
   t.same(await app.exited, { code: 0, signal: null });
-  t.same(app.jsonLines()[0], { loaded: 0, instrumentations: [], exporters: [] }, 'no @opentelemetry module in the process');
+  t.same(app.jsonLines()[0], { loaded: 0, instrumentations: [], exporters: [], sdkBundle: false, httpPatched: false }, 'no @opentelemetry module in the process, nor our SDK');
   t.equal(app.stderr(), '', 'silent');
 });
 
 t.test('only the default instrumentations are loaded, and others on request', async (t) => {
   const plain = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'otlp' } });
   await plain.exited;
-  const loaded = plain.jsonLines()[0]?.['instrumentations'] as string[];
-  t.same([...loaded].sort(), ['instrumentation-express', 'instrumentation-http', 'instrumentation-kafkajs', 'instrumentation-pg', 'instrumentation-pino']);
+  t.match(plain.jsonLines()[0], { sdkBundle: true, httpPatched: true }, 'the default instrumentations, from our bundled SDK, are at work');
+  t.same(plain.jsonLines()[0]?.['instrumentations'], [], 'no other instrumentation package is loaded');
   t.same(plain.jsonLines()[0]?.['exporters'], [], 'the OTLP exporter (and gRPC) are not loaded at start-up');
 
   const later = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { REPORT_AFTER_MS: '3000' } });
@@ -30,7 +30,28 @@ t.test('only the default instrumentations are loaded, and others on request', as
     env: { OTEL_TRACES_EXPORTER: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,redis', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http' },
   });
   await chosen.exited;
-  t.same(chosen.jsonLines()[0]?.['instrumentations'], ['instrumentation-redis']);
+  t.same(chosen.jsonLines()[0]?.['instrumentations'], ['instrumentation-redis'], 'one the user turns on is loaded from its package');
+  t.equal(chosen.jsonLines()[0]?.['httpPatched'], false, 'a default the user turns off is not at work');
+});
+
+// The defaults are bundled with the SDK; one turned on by name is loaded from its own
+// package, with its own copy of @opentelemetry/instrumentation and api: its spans must
+// still join the trace the bundled ones started.
+t.test('an instrumentation turned on by name traces into the same trace as the defaults', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('cjs-app', 'server.js'), {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express,net' },
+  });
+  t.teardown(() => stop(app));
+  t.equal((await get(app.port, '/call-out')).status, 200);
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.name === 'tcp.connect') && all.filter((s) => s.kind === 'server').length === 2);
+  const outer = spans.find((s) => s.kind === 'server' && s.attributes['url.path'] === '/call-out');
+  const client = spans.find((s) => s.kind === 'client' && s.traceId === outer?.traceId);
+  const connect = spans.find((s) => s.name === 'tcp.connect');
+  t.ok(outer && client, 'the bundled http instrumentation traced both sides');
+  t.equal(connect?.traceId, outer?.traceId, 'the net span is in the same trace');
+  t.equal(connect?.parentSpanId, client?.spanId, 'under the outgoing request that opened the connection');
 });
 
 t.test('bad values: one warning naming the variable, the default used, the app unaffected', async (t) => {
