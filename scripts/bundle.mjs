@@ -1,16 +1,21 @@
 #!/usr/bin/env node
-// Replaces tsc's dist/sdk/runtime.js with one file holding it, the rest of sdk/ and
-// the OpenTelemetry packages the default path uses (api, core, sdk-trace,
-// resources, instrumentation and the five default instrumentations). Start-up was
-// mostly Node resolving and compiling ~230 small files (bench/PROFILING.md); one
-// file, with the semantic-conventions constants nobody uses left out, is cheaper.
+// Replaces two of tsc's files in dist/sdk/ with bundles (esbuild) of them and the
+// OpenTelemetry packages they use. Start-up was mostly Node resolving and compiling
+// ~230 small files (bench/PROFILING.md); one file, with the semantic-conventions
+// constants nobody uses left out, is cheaper.
+// - runtime.js: the SDK as register.ts starts it (api, core, sdk-trace, resources,
+//   instrumentation and the five default instrumentations);
+// - trace-exporters.js: the OTLP trace exporters (serialisers, transports), which
+//   runtime.js loads two seconds after start.
+// Without this step (tsc alone) the same files work unbundled.
 //
-// Stays outside the bundle, loaded from node_modules as before:
+// Stays outside the bundles, loaded from node_modules as before:
 // - import-in-the-middle and require-in-the-middle: the code the ESM hook writes
 //   into the app's modules imports import-in-the-middle's own files, which must be
 //   the same instance the instrumentations register with;
-// - what is loaded later or only on request: exporters (gRPC, protobuf), metrics,
-//   logs, B3, cloud resource detectors, any instrumentation a user turns on.
+// - grpc-js (CommonJS that loads protobufjs for features we do not use), and what
+//   is loaded only on request: metrics, logs, B3, cloud resource detectors, any
+//   instrumentation a user turns on.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,12 +24,19 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const EXTERNAL = [
+const ALWAYS_EXTERNAL = [
   /^import-in-the-middle(\/|$)/,
   /^require-in-the-middle(\/|$)/,
   /^@grpc\//,
-  /^@opentelemetry\/(exporter-|otlp-|sdk-metrics|sdk-logs|propagator-)/,
+  /^@opentelemetry\/(exporter-(metrics|logs|prometheus)|sdk-metrics|sdk-logs|propagator-)/,
   /^@opentelemetry\/resource-detector-(?!container)/,
+];
+
+const BUNDLES = [
+  // The exporters' bundle is its own file, required lazily (sdk/exporters.ts); the
+  // exit-time serialiser is loaded only when a process exits with spans unsent.
+  { entry: 'sdk/runtime.ts', external: [...ALWAYS_EXTERNAL, /^\.\/trace-exporters\.js$/, /^@opentelemetry\/(exporter-|otlp-)/] },
+  { entry: 'sdk/trace-exporters.ts', external: ALWAYS_EXTERNAL },
 ];
 
 /**
@@ -32,53 +44,61 @@ const EXTERNAL = [
  * ESM builds can be tree-shaken (semantic-conventions is 392 KB of constants), and
  * one build per package keeps a single copy of each in the bundle.
  */
-const resolvePackages = {
+const resolvePackages = (external) => ({
   name: 'packages',
   setup(bundle) {
-    bundle.onResolve({ filter: /^[^./]/ }, async (args) => {
+    bundle.onResolve({ filter: /.*/ }, async (args) => {
       if (args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
-      if (EXTERNAL.some((pattern) => pattern.test(args.path))) return { path: args.path, external: true };
+      if (external.some((pattern) => pattern.test(args.path))) return { path: args.path, external: true };
+      if (args.path.startsWith('.') || args.path.startsWith('/')) return undefined;
       if (args.kind !== 'require-call') return undefined;
       const resolved = await bundle.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, pluginData: 'resolving' });
       return resolved.errors.length > 0 ? undefined : resolved;
     });
-    // instrumentation-http's ESM build loads forwarded-parse through
-    // `createRequire(import.meta.url)`, which has no value in a CommonJS bundle: a
-    // plain require() is bundled instead.
-    bundle.onLoad({ filter: /instrumentation-http[\\/]dist[\\/]utils\.mjs$/ }, async (args) => ({
+    // Some ESM builds require CommonJS packages through `createRequire(import.meta.url)`
+    // (instrumentation-http: forwarded-parse; the gRPC exporter: grpc-js), which has no
+    // value in a CommonJS bundle: a plain require() is resolved as above instead.
+    bundle.onLoad({ filter: /[\\/]node_modules[\\/]@opentelemetry[\\/].*\.mjs$/ }, async (args) => ({
       contents: (await readFile(args.path, 'utf8')).replace(/\b__require\((["'][^"']+["'])\)/g, 'require($1)'),
       loader: 'js',
     }));
   },
-};
-
-const result = await build({
-  entryPoints: [join(ROOT, 'sdk/runtime.ts')],
-  outfile: join(ROOT, 'dist/sdk/runtime.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: `node${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node.replace(/^>=/, '')}`,
-  sourcemap: 'linked',
-  sourcesContent: false,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-  plugins: [resolvePackages],
-  allowOverwrite: true,
 });
 
-// An ESM build that reads import.meta would get an empty object here and fail at run time.
-if (/\bimport_meta\d* = \{\}/.test(readFileSync(join(ROOT, 'dist/sdk/runtime.js'), 'utf8'))) {
-  console.error('scripts/bundle.mjs: a bundled package uses import.meta, which a CommonJS bundle cannot give it');
-  process.exit(1);
-}
+const target = `node${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node.replace(/^>=/, '')}`;
 
-if (process.argv.includes('--analyse')) {
-  const byPackage = new Map();
-  for (const [path, { bytesInOutput }] of Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.js'))].inputs)) {
-    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? 'otel-preload';
-    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+for (const { entry, external } of BUNDLES) {
+  const outfile = join(ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
+  const result = await build({
+    entryPoints: [join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [resolvePackages(external)],
+    allowOverwrite: true,
+  });
+
+  // An ESM build that reads import.meta would get an empty object here and fail at run time.
+  if (/\bimport_meta\d* = \{\}/.test(readFileSync(outfile, 'utf8'))) {
+    console.error(`scripts/bundle.mjs: a package bundled into ${entry} uses import.meta, which a CommonJS bundle cannot give it`);
+    process.exit(1);
   }
-  for (const [name, bytes] of [...byPackage].sort((a, b) => b[1] - a[1])) console.log(String(bytes).padStart(8), name);
+
+  if (process.argv.includes('--analyse')) {
+    const [output] = Object.values(result.metafile.outputs).filter((o) => o.entryPoint);
+    const byPackage = new Map();
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? 'otel-preload';
+      byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    }
+    console.log(`${entry}: ${output.bytes} bytes`);
+    for (const [name, bytes] of [...byPackage].sort((a, b) => b[1] - a[1])) console.log(String(bytes).padStart(8), name);
+  }
 }

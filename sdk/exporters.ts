@@ -18,19 +18,25 @@ const TRANSPORT_PACKAGE = { grpc: 'grpc', 'http/protobuf': 'proto', 'http/json':
  * is loaded. (The packages' CompressionAlgorithm enum has exactly our two string values.)
  */
 export function createOtlpExporter<Exporter>(signal: Signal, otlp: OtlpConfig): Exporter {
-  const [name, className] = SIGNAL_PACKAGE[signal];
-  const exports = require(`@opentelemetry/exporter-${name}-otlp-${TRANSPORT_PACKAGE[otlp.protocol]}`) as Record<string, new (config: object) => Exporter>;
-  const ExporterClass = exports[className];
+  const ExporterClass = signal === 'traces' ? (traceExporters().traceExporterClass(otlp.protocol) as new (config: object) => Exporter) : exporterClassByPackage<Exporter>(signal, otlp);
   const common = { url: otlp.endpoint, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression };
   return new ExporterClass(otlp.protocol === 'grpc' ? { ...common, metadata: grpcMetadata(otlp.headers) } : { ...common, headers: otlp.headers });
+}
+
+/** A file of its own, bundled apart from the SDK, and loaded only here. */
+const traceExporters = () => require('./trace-exporters.js') as typeof import('./trace-exporters.js');
+
+function exporterClassByPackage<Exporter>(signal: Signal, otlp: OtlpConfig): new (config: object) => Exporter {
+  const [name, className] = SIGNAL_PACKAGE[signal];
+  return (require(`@opentelemetry/exporter-${name}-otlp-${TRANSPORT_PACKAGE[otlp.protocol]}`) as Record<string, new (config: object) => Exporter>)[className];
 }
 
 /** When the exporter's packages are loaded if no export asked for them earlier. */
 const EXPORTER_LOAD_DELAY_MS = 2000;
 
 /**
- * The OTLP span exporter, loaded off the start-up path: its packages (grpc-js, the
- * OTLP serialisers and, through them, sdk-metrics) are ~70–90 ms of start-up
+ * The OTLP span exporter, loaded off the start-up path: its packages (grpc-js and the
+ * OTLP serialisers, bundled in sdk/trace-exporters.js) are tens of ms of start-up
  * (bench/PROFILING.md). They load two seconds after start, while a service is usually
  * still connecting to its dependencies, so that the first export does not stall the
  * requests of the moment; or at the first export if that comes sooner. A process
