@@ -74,7 +74,8 @@ function redactedStatement(statement: string): string {
 /**
  * The pg instrumentation copies the server's error message into the span status, and
  * PostgreSQL quotes the offending value there, parameters included
- * (`invalid input syntax for type integer: "hunter2"`). Quoted parts become "?":
+ * (`invalid input syntax for type integer: "hunter2"`); MySQL and SQL Server do the
+ * same in single quotes. Quoted parts become "?":
  * that also hides table names in some messages, which the statement still shows.
  * The same error then travels up through the app and is recorded again, message and
  * stack, by the spans it fails (the Express handler, the HTTP server span), which end
@@ -111,7 +112,16 @@ class DatabaseErrorMessages {
   }
 }
 
-/** `"anything"` → `"?"` (PostgreSQL doubles a quote inside quotes). */
+/**
+ * `"anything"` → `"?"` (PostgreSQL) and `'anything'` → `'?'` (MySQL, SQL Server:
+ * `Duplicate entry 'alice@example.com' for key …`); a quote inside is doubled. A
+ * single quote right after a letter is an apostrophe (`Can't connect to … 'db'`), not
+ * an opening quote. MySQL's syntax errors quote the rest of the statement as written
+ * (`near '…' at line 1`), quotes inside not doubled: all of it goes.
+ */
 export function withoutQuotedValues(message: string): string {
-  return message.replace(/"(?:[^"]|"")*"/g, '"?"');
+  return message
+    .replace(/"(?:[^"]|"")*"/g, '"?"')
+    .replace(/\bnear '[\s\S]*' at line (\d+)/, "near '?' at line $1")
+    .replace(/(?<![\p{L}])'(?:[^']|'')*'/gu, "'?'");
 }

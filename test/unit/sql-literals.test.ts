@@ -17,12 +17,24 @@ t.test('literals become ?, the statement shape stays', async (t) => {
   for (const [sql, expected] of rows) t.equal(withoutLiterals(sql), expected, sql);
 });
 
-t.test('database error messages lose the values PostgreSQL quotes in them', async (t) => {
+t.test('database error messages lose the values the server quotes in them', async (t) => {
   const rows: [string, string][] = [
+    // PostgreSQL
     ['invalid input syntax for type integer: "hunter2"', 'invalid input syntax for type integer: "?"'],
     ['value "99999999999" is out of range for type integer', 'value "?" is out of range for type integer'],
     ['invalid input syntax for type uuid: "a""b"', 'invalid input syntax for type uuid: "?"'],
     ['connect ECONNREFUSED 127.0.0.1:5432', 'connect ECONNREFUSED 127.0.0.1:5432'],
+    // MySQL, SQL Server
+    ["Duplicate entry 'alice@example.com' for key 'users.email'", "Duplicate entry '?' for key '?'"],
+    ["Incorrect integer value: 'hunter2' for column 'id' at row 1", "Incorrect integer value: '?' for column '?' at row 1"],
+    ["Data too long for column 'note' at row 1: 'it''s a secret'", "Data too long for column '?' at row 1: '?'"],
+    [
+      "You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near 'WHERE password = 's3cret'' at line 1",
+      "You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '?' at line 1",
+    ],
+    ["Conversion failed when converting the varchar value 'hunter2' to data type int.", "Conversion failed when converting the varchar value '?' to data type int."],
+    ["Can't connect to MySQL server on 'db.internal' (111)", "Can't connect to MySQL server on '?' (111)"],
+    ["Access denied for user 'app'@'10.0.0.7' (using password: YES)", "Access denied for user '?'@'?' (using password: YES)"],
   ];
   for (const [message, expected] of rows) t.equal(withoutQuotedValues(message), expected, message);
 });
