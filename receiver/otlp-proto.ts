@@ -2,7 +2,9 @@
 // (pbjs static module, --null-defaults) from opentelemetry-proto and published in
 // @opentelemetry/otlp-transformer up to 0.52. Newer otlp-transformer releases
 // (0.300, the one the SDK uses) hand-write their encoder and ship no decoder, so the
-// project installs 0.52.1 under the alias `otlp-protos` purely for this root.
+// project installs 0.52.1 under the alias `otlp-protos` purely for this root, as a
+// dev dependency: the build bundles this file with it (scripts/bundle.mjs), so the
+// published package does not carry its 17 MB.
 //
 // The root ships without useful typings (`$protobuf.Root`), so the interfaces below
 // describe the decoded messages exactly as far as the receiver reads them. Field

@@ -6,7 +6,8 @@
 // - runtime.js: the SDK as register.ts starts it (api, core, sdk-trace, resources,
 //   instrumentation and the five default instrumentations);
 // - trace-exporters.js: the OTLP trace exporters (serialisers, transports), which
-//   runtime.js loads two seconds after start.
+//   runtime.js loads two seconds after start;
+// - receiver/otlp-proto.js: the viewer's protobuf decoder (see there).
 // Without this step (tsc alone) the same files work unbundled.
 //
 // Stays outside the bundles, loaded from node_modules as before:
@@ -37,12 +38,17 @@ const BUNDLES = [
   // exit-time serialiser is loaded only when a process exits with spans unsent.
   { entry: 'sdk/runtime.ts', external: [...ALWAYS_EXTERNAL, /^\.\/trace-exporters\.js$/, /^@opentelemetry\/(exporter-|otlp-)/] },
   { entry: 'sdk/trace-exporters.ts', external: ALWAYS_EXTERNAL },
+  // `otel-preload view`'s protobuf decoder: the generated code of an old
+  // otlp-transformer (installed as `otlp-protos`, 17 MB with its own dependencies),
+  // bundled so that the package needs it at build time only.
+  { entry: 'receiver/otlp-proto.ts', external: [] },
 ];
 
 /**
- * Packages are taken in their ESM build even where our code `require`s them: the
- * ESM builds can be tree-shaken (semantic-conventions is 392 KB of constants), and
- * one build per package keeps a single copy of each in the bundle.
+ * OpenTelemetry packages are taken in their ESM build even where they are
+ * `require`d: the ESM builds can be tree-shaken (semantic-conventions is 392 KB of
+ * constants), and one build per package keeps a single copy of each in the bundle.
+ * Others keep Node's choice (`require` of `long` must give the class, not a namespace).
  */
 const resolvePackages = (external) => ({
   name: 'packages',
@@ -51,7 +57,7 @@ const resolvePackages = (external) => ({
       if (args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
       if (external.some((pattern) => pattern.test(args.path))) return { path: args.path, external: true };
       if (args.path.startsWith('.') || args.path.startsWith('/')) return undefined;
-      if (args.kind !== 'require-call') return undefined;
+      if (args.kind !== 'require-call' || !args.path.startsWith('@opentelemetry/')) return undefined;
       const resolved = await bundle.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, pluginData: 'resolving' });
       return resolved.errors.length > 0 ? undefined : resolved;
     });
