@@ -11,6 +11,7 @@
 // Without this step (tsc alone) the same files work unbundled.
 //
 // Stays outside the bundles, loaded from node_modules as before:
+// - @opentelemetry/api (see ALWAYS_EXTERNAL);
 // - import-in-the-middle and require-in-the-middle: the code the ESM hook writes
 //   into the app's modules imports import-in-the-middle's own files, which must be
 //   the same instance the instrumentations register with;
@@ -18,7 +19,8 @@
 //   is loaded only on request: metrics, logs, B3, cloud resource detectors, any
 //   instrumentation a user turns on.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +28,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const ALWAYS_EXTERNAL = [
+  // The api keeps its providers in one global slot and refuses one registered by an
+  // older minor version: it must be the copy npm resolves for everybody (the app's own
+  // spans, withSpan, instrumentations turned on by name), not one frozen in here.
+  /^@opentelemetry\/api(-logs)?(\/|$)/,
   /^import-in-the-middle(\/|$)/,
   /^require-in-the-middle(\/|$)/,
   /^@grpc\//,
@@ -34,8 +40,8 @@ const ALWAYS_EXTERNAL = [
 ];
 
 const BUNDLES = [
-  // The exporters' bundle is its own file, required lazily (sdk/exporters.ts); the
-  // exit-time serialiser is loaded only when a process exits with spans unsent.
+  // The exporters' bundle is its own file, required lazily (sdk/exporters.ts, and
+  // sdk/exit-export.ts for its serialisers).
   { entry: 'sdk/runtime.ts', external: [...ALWAYS_EXTERNAL, /^\.\/trace-exporters\.js$/, /^@opentelemetry\/(exporter-|otlp-)/] },
   { entry: 'sdk/trace-exporters.ts', external: ALWAYS_EXTERNAL },
   // `otel-preload view`'s protobuf decoder: the generated code of an old
@@ -71,7 +77,14 @@ const resolvePackages = (external) => ({
   },
 });
 
-const target = `node${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node.replace(/^>=/, '')}`;
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const DEPENDENCIES = new Set(Object.keys(PACKAGE.dependencies));
+const target = `node${PACKAGE.engines.node.replace(/^>=/, '')}`;
+
+function fail(message) {
+  console.error(`scripts/bundle.mjs: ${message}`);
+  process.exit(1);
+}
 
 for (const { entry, external } of BUNDLES) {
   const outfile = join(ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
@@ -82,8 +95,8 @@ for (const { entry, external } of BUNDLES) {
     platform: 'node',
     format: 'cjs',
     target,
-    sourcemap: 'linked',
-    sourcesContent: false,
+    // No source map: it would point into node_modules sources the package does not ship.
+    sourcemap: false,
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
@@ -91,10 +104,15 @@ for (const { entry, external } of BUNDLES) {
     allowOverwrite: true,
   });
 
+  rmSync(`${outfile}.map`, { force: true }); // tsc's, for the file replaced
+
   // An ESM build that reads import.meta would get an empty object here and fail at run time.
-  if (/\bimport_meta\d* = \{\}/.test(readFileSync(outfile, 'utf8'))) {
-    console.error(`scripts/bundle.mjs: a package bundled into ${entry} uses import.meta, which a CommonJS bundle cannot give it`);
-    process.exit(1);
+  const code = readFileSync(outfile, 'utf8');
+  if (/\bimport_meta\d* = \{\}/.test(code)) fail(`a package bundled into ${entry} uses import.meta, which a CommonJS bundle cannot give it`);
+  // What a bundle leaves to node_modules must be ours to depend on: under pnpm or Yarn PnP
+  // a package only sees its own dependencies, not its dependencies' dependencies.
+  for (const [, name] of code.matchAll(/\brequire\("((?:@[^/"]+\/)?[^/".][^/"]*)[^"]*"\)/g)) {
+    if (!isBuiltin(name) && !DEPENDENCIES.has(name)) fail(`${entry} requires "${name}", which is not in package.json's dependencies`);
   }
 
   if (process.argv.includes('--analyse')) {

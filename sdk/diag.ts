@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import type { Config } from '../config/index.js';
 import type { LogLevel } from '../config/diagnostics.js';
@@ -112,4 +113,25 @@ export function startupLine(config: Config, version: string): string {
     parts.push(`metrics to ${where.join(' + ')} every ${metrics.intervalMillis} ms`);
   }
   return parts.join('; ');
+}
+
+/**
+ * The SDK's own error reports go to debug: export failures are reported once, by
+ * ReportingExporter, where the SDK would repeat them on every attempt.
+ */
+export function reportSdkError(error: unknown): void {
+  diag.debug('SDK error:', error);
+}
+
+/**
+ * The same for a package loaded from node_modules with its own copy of
+ * @opentelemetry/core (sdk-metrics, sdk-logs: the bundled SDK's copy is not theirs).
+ */
+export function reportSdkErrorsOf(packageName: string): void {
+  try {
+    const core = createRequire(require.resolve(packageName))('@opentelemetry/core') as typeof import('@opentelemetry/core');
+    core.setGlobalErrorHandler(reportSdkError);
+  } catch {
+    // Then its errors print through core's default handler: noisier, not broken.
+  }
 }

@@ -16,7 +16,7 @@ export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
  */
 export function exportBeforeExit(spans: ReadableSpan[], otlp: OtlpConfig, timeoutMillis: number): void {
   if (spans.length === 0 || timeoutMillis <= 0) return;
-  const { JsonTraceSerializer, ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
+  const { JsonTraceSerializer, ProtobufTraceSerializer } = require('./trace-exporters.js') as typeof import('./trace-exporters.js');
   // An exit right after start can come before async resource detection (container id,
   // host id) has settled: send what is known, not an SDK error.
   const ready = spans.map((span) => {

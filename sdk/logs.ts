@@ -2,6 +2,7 @@ import { logs } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Config } from '../config/index.js';
+import { reportSdkErrorsOf } from './diag.js';
 import { createOtlpExporter } from './exporters.js';
 
 /**
@@ -10,6 +11,7 @@ import { createOtlpExporter } from './exporters.js';
  */
 export function startLogs(config: Config, resource: Resource): { forceFlush(): Promise<void>; shutdown(): Promise<void> } {
   const sdkLogs = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+  reportSdkErrorsOf('@opentelemetry/sdk-logs');
   const processors: LogRecordProcessor[] = config.logs.exporters.map((name) =>
     name === 'console'
       ? new sdkLogs.SimpleLogRecordProcessor({ exporter: new sdkLogs.ConsoleLogRecordExporter() })

@@ -3,6 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { IMetricReader, MeterProvider, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { OtlpConfig } from '../config/exporter.js';
 import type { MetricsConfig } from '../config/metrics.js';
+import { reportSdkErrorsOf } from './diag.js';
 import { createOtlpExporter } from './exporters.js';
 
 /**
@@ -14,6 +15,7 @@ import { createOtlpExporter } from './exporters.js';
  */
 export function startMetrics(config: MetricsConfig, resource: Resource): MeterProvider {
   const sdk = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  reportSdkErrorsOf('@opentelemetry/sdk-metrics');
   const readers = config.exporters.map((name): IMetricReader => {
     if (name === 'prometheus') {
       const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');

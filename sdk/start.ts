@@ -22,6 +22,7 @@ import { startLogs } from './logs.js';
 import { startMetrics } from './metrics.js';
 import { MessagingExceptionEvents } from './exception-events.js';
 import { RedactingProcessor } from './redaction.js';
+import { reportSdkError } from './diag.js';
 import { createResource } from './resource.js';
 
 export interface Started {
@@ -40,9 +41,7 @@ export interface Started {
  * 160–250 ms on the CI machine, against ~60 ms for the trace SDK alone).
  */
 export function startSdk(config: Config): Started {
-  // Export failures are reported once by ReportingExporter; the batch processor's
-  // per-batch error would otherwise repeat them on every attempt.
-  setGlobalErrorHandler((error) => diag.debug('SDK error:', error));
+  setGlobalErrorHandler(reportSdkError);
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
