@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Replaces two of tsc's files in dist/sdk/ with bundles (esbuild) of them and the
-// OpenTelemetry packages they use. Start-up was mostly Node resolving and compiling
-// ~230 small files (bench/PROFILING.md); one file, with the semantic-conventions
-// constants nobody uses left out, is cheaper.
-// - runtime.js: the SDK as register.ts starts it (api, core, sdk-trace, resources,
+// Replaces three of tsc's files in dist/ with bundles (esbuild) of them and the
+// packages they use. Start-up was mostly Node resolving and compiling ~230 small
+// files (bench/PROFILING.md); one file, with the semantic-conventions constants
+// nobody uses left out, is cheaper.
+// - sdk/runtime.js: the SDK as register.ts starts it (core, sdk-trace, resources,
 //   instrumentation and the five default instrumentations);
-// - trace-exporters.js: the OTLP trace exporters (serialisers, transports), which
-//   runtime.js loads two seconds after start;
-// - receiver/otlp-proto.js: the viewer's protobuf decoder (see there).
+// - sdk/trace-exporters.js: the OTLP trace exporters (serialisers, transports),
+//   which runtime.js loads two seconds after start;
+// - receiver/otlp-proto.js: the viewer's protobuf decoder (see BUNDLES).
 // Without this step (tsc alone) the same files work unbundled.
 //
 // Stays outside the bundles, loaded from node_modules as before:

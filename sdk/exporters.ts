@@ -10,7 +10,8 @@ function grpcMetadata(headers: Record<string, string>): import('@grpc/grpc-js').
 }
 
 // The official exporter packages follow one naming scheme: @opentelemetry/exporter-<signal>-otlp-<transport>.
-const SIGNAL_PACKAGE = { traces: ['trace', 'OTLPTraceExporter'], logs: ['logs', 'OTLPLogExporter'], metrics: ['metrics', 'OTLPMetricExporter'] } as const;
+// (Traces: sdk/trace-exporters.ts, bundled.)
+const SIGNAL_PACKAGE = { logs: ['logs', 'OTLPLogExporter'], metrics: ['metrics', 'OTLPMetricExporter'] } as const;
 const TRANSPORT_PACKAGE = { grpc: 'grpc', 'http/protobuf': 'proto', 'http/json': 'http' } as const;
 
 /**
@@ -26,7 +27,7 @@ export function createOtlpExporter<Exporter>(signal: Signal, otlp: OtlpConfig): 
 /** A file of its own, bundled apart from the SDK, and loaded only here. */
 const traceExporters = () => require('./trace-exporters.js') as typeof import('./trace-exporters.js');
 
-function exporterClassByPackage<Exporter>(signal: Signal, otlp: OtlpConfig): new (config: object) => Exporter {
+function exporterClassByPackage<Exporter>(signal: Exclude<Signal, 'traces'>, otlp: OtlpConfig): new (config: object) => Exporter {
   const [name, className] = SIGNAL_PACKAGE[signal];
   return (require(`@opentelemetry/exporter-${name}-otlp-${TRANSPORT_PACKAGE[otlp.protocol]}`) as Record<string, new (config: object) => Exporter>)[className];
 }

@@ -123,5 +123,5 @@ export function withoutQuotedValues(message: string): string {
   return message
     .replace(/"(?:[^"]|"")*"/g, '"?"')
     .replace(/\bnear '[\s\S]*' at line (\d+)/, "near '?' at line $1")
-    .replace(/(?<![\p{L}])'(?:[^']|'')*'/gu, "'?'");
+    .replace(/(?<!\p{L})'(?:[^']|'')*'/gu, "'?'");
 }
