@@ -3,6 +3,7 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Context } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/sdk-trace';
+import { redactUrl } from './diag.js';
 
 const SAMPLED = 1;
 
@@ -65,47 +66,82 @@ export class TrackingProcessor implements SpanProcessor {
 }
 
 /**
- * Wraps the real exporter: settles the tracked spans, and says once when exports
- * start failing and once when they work again, instead of once per batch.
+ * Says once when exports of one signal start failing and once when they work again,
+ * instead of once per batch (the SDK's own per-batch error goes to debug, sdk/diag.ts).
  */
-export class ReportingExporter implements SpanExporter {
+export class ExportFailures {
   private failing = false;
   private dropped = 0;
   /** Successes so far: an export that fails after a success arrived since it started is old news. */
   private successes = 0;
+  /** Where to, as we print it: credentials in the URL redacted. */
+  private readonly endpoint: string;
 
   constructor(
-    private readonly inner: SpanExporter,
-    private readonly unexported: UnexportedSpans,
-    private readonly endpoint: string,
-  ) {}
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    const successesAtStart = this.successes;
-    const done = (result: ExportResult) => {
-      this.unexported.settle(spans);
-      this.noteResult(result, spans.length, successesAtStart);
-      resultCallback(result);
-    };
-    try {
-      this.inner.export(spans, done);
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
-    }
+    /** What is exported, plural: "spans", "metrics", "log records". */
+    private readonly what: string,
+    endpoint: string,
+  ) {
+    this.endpoint = redactUrl(endpoint);
   }
 
-  private noteResult(result: ExportResult, count: number, successesAtStart: number): void {
+  /** When an export starts; pass the result to settled(). */
+  started(): number {
+    return this.successes;
+  }
+
+  /** `count`: items in the export, for the drop count; undefined where a count means little (metrics). */
+  settled(result: ExportResult, count: number | undefined, successesAtStart: number): void {
     if (result.code === ExportResultCode.SUCCESS) {
       this.successes += 1;
-      if (this.failing) diag.warn(`exporting spans to ${this.endpoint} works again (${this.dropped} spans were dropped while it failed)`);
+      const dropped = count === undefined ? '' : ` (${this.dropped} ${this.what} were dropped while it failed)`;
+      if (this.failing) diag.warn(`exporting ${this.what} to ${this.endpoint} works again${dropped}`);
       this.failing = false;
       this.dropped = 0;
       return;
     }
     if (this.successes > successesAtStart) return; // sent while the backend was still down; it is up now
-    this.dropped += count;
-    if (!this.failing) diag.warn(`exporting spans to ${this.endpoint} failed: ${result.error?.message ?? 'unknown error'}; spans are dropped until it works again`);
+    this.dropped += count ?? 0;
+    if (!this.failing) diag.warn(`exporting ${this.what} to ${this.endpoint} failed: ${result.error?.message ?? 'unknown error'}; ${this.what} are dropped until it works again`);
     this.failing = true;
+  }
+}
+
+interface Exporter<Items> {
+  export(items: Items, resultCallback: (result: ExportResult) => void): void;
+}
+
+/** Calls the exporter, reporting its failures; an exception thrown by it counts as one. */
+export function exportReporting<Items>(inner: Exporter<Items>, failures: ExportFailures, items: Items, count: number | undefined, resultCallback: (result: ExportResult) => void): void {
+  const successesAtStart = failures.started();
+  const done = (result: ExportResult) => {
+    failures.settled(result, count, successesAtStart);
+    resultCallback(result);
+  };
+  try {
+    inner.export(items, done);
+  } catch (error) {
+    done({ code: ExportResultCode.FAILED, error: error as Error });
+  }
+}
+
+/** Wraps the real span exporter: settles the tracked spans and reports failures. */
+export class ReportingExporter implements SpanExporter {
+  private readonly failures: ExportFailures;
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly unexported: UnexportedSpans,
+    endpoint: string,
+  ) {
+    this.failures = new ExportFailures('spans', endpoint);
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    exportReporting(this.inner, this.failures, spans, spans.length, (result) => {
+      this.unexported.settle(spans);
+      resultCallback(result);
+    });
   }
 
   forceFlush(): Promise<void> {

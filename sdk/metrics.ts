@@ -4,6 +4,7 @@ import type { IMetricReader, MeterProvider, PushMetricExporter } from '@opentele
 import type { OtlpConfig } from '../config/exporter.js';
 import type { MetricsConfig } from '../config/metrics.js';
 import { reportSdkErrorsOf } from './diag.js';
+import { ExportFailures, exportReporting } from './export-tracking.js';
 import { createOtlpExporter } from './exporters.js';
 
 /**
@@ -21,10 +22,23 @@ export function startMetrics(config: MetricsConfig, resource: Resource): MeterPr
       const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
       return new PrometheusExporter({ host: config.prometheus.host, port: config.prometheus.port });
     }
-    const exporter = name === 'console' ? new sdk.ConsoleMetricExporter() : createOtlpExporter<PushMetricExporter>('metrics', config.otlp as OtlpConfig);
+    const otlp = config.otlp as OtlpConfig;
+    const exporter = name === 'console' ? new sdk.ConsoleMetricExporter() : withFailureReports(createOtlpExporter<PushMetricExporter>('metrics', otlp), otlp.endpoint);
     return new sdk.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.intervalMillis, exportTimeoutMillis: config.timeoutMillis });
   });
   const provider = new sdk.MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(provider);
   return provider;
+}
+
+/** The OTLP exporter with its failures reported once (export-tracking.ts); aggregation choices stay its own. */
+function withFailureReports(inner: PushMetricExporter, endpoint: string): PushMetricExporter {
+  const failures = new ExportFailures('metrics', endpoint);
+  return {
+    export: (metrics, done) => exportReporting(inner, failures, metrics, undefined, done),
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+    selectAggregationTemporality: inner.selectAggregationTemporality?.bind(inner),
+    selectAggregation: inner.selectAggregation?.bind(inner),
+  };
 }

@@ -2,6 +2,7 @@
 // Prometheus endpoint on its own port with HTTP durations by route and runtime health.
 import t from 'tap';
 import { freePort, fixture, get, startApp, stop } from '../helpers/app.js';
+import { startReceiver } from '../../receiver/index.js';
 
 
 t.test('OTEL_METRICS_EXPORTER unset: no metrics package loaded, no timer', async (t) => {
@@ -70,4 +71,38 @@ t.test('otlp: metrics arrive over OTLP/gRPC with their names, units and attribut
   const loop = latest('nodejs.eventloop.utilization');
   t.ok(loop && loop.dataPoints.every((p) => (p.value ?? -1) >= 0 && (p.value ?? 2) <= 1), 'event-loop utilisation between 0 and 1');
   t.ok(receiver.metrics.some((metric) => metric.name.startsWith('v8js.')), 'V8 heap/GC metrics');
+});
+
+// The same promise as for spans (backend-recovery.test.ts): a metrics backend that is
+// down gets one warning, not one per export interval, and one line when it is back.
+t.test('otlp: a metrics backend down at start gets one warning, and one line when it is back', async (t) => {
+  const probe = await startReceiver();
+  const grpcPort = Number(new URL(probe.grpcUrl).port);
+  await probe.close(); // the port is now free: the backend is "down"
+  const app = await startApp(fixture('cjs-app', 'server.js'), {
+    env: {
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://user:s3cret@127.0.0.1:${grpcPort}`,
+      OTEL_METRIC_EXPORT_INTERVAL: '200',
+      OTEL_METRIC_EXPORT_TIMEOUT: '150',
+    },
+  });
+  t.teardown(() => stop(app));
+  const deadline = Date.now() + 15_000;
+  // Several export intervals while it is down.
+  for (let i = 0; i < 6; i++) {
+    t.equal((await get(app.port, `/hello/down-${i}`)).status, 200, 'the app serves while the backend is down');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const receiver = await startReceiver({ grpcPort });
+  t.teardown(() => receiver.close());
+  const recovered = /exporting metrics to \S+ works again$/m;
+  while (!recovered.test(app.stderr()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const ours = app.stderr().split('\n').filter((line) => line.startsWith('otel-preload:') && !line.includes('tracing service'));
+  t.equal(ours.filter((line) => /exporting metrics to \S+ failed: .+/.test(line)).length, 1, `one failure warning:\n${app.stderr()}`);
+  t.equal(ours.filter((line) => recovered.test(line)).length, 1, `one recovery line:\n${ours.join('\n')}`);
+  t.equal(ours.length, 2, `and nothing else:\n${ours.join('\n')}`);
+  t.notMatch(app.stderr(), 's3cret', 'the endpoint is printed with its credentials redacted');
+  t.ok(receiver.metrics.length > 0, 'metrics flow again without a restart');
 });
