@@ -8,8 +8,11 @@
 //
 // (The in-thread hook and the exporter loaded at the first export, measured here first,
 // are now the product's: sdk/hooks.ts, sdk/exporters.ts.)
-// Mirrors register.ts at the time of writing (config → diag → startSdk → hook →
-// shutdown); if register.ts changes, this must follow.
+// Mirrors register.ts's steps (config → diag → startSdk → hook → shutdown), but
+// loads tsc's unbundled dist/sdk/*.js files, so that the experiments can patch their
+// classes: compare its variants with its own control (BENCH_EXPERIMENT=''), not with
+// the product, which loads the bundle dist/sdk/runtime.js (scripts/bundle.mjs).
+// If register.ts changes, this must follow.
 'use strict';
 const { randomUUID } = require('node:crypto');
 const dist = `${__dirname}/../../dist`;

@@ -43,6 +43,8 @@ const SETS = {
     ours('ours, sampler always_off', { OTEL_TRACES_SAMPLER: 'always_off' }),
     ours('ours, http only', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }),
     ours('ours, no instrumentations', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'none' }),
+    // The variant preload loads the unbundled files: compare the next line with its control.
+    experiment('ours, as the variant preload (control)', ''),
     experiment('ours, no ESM hook', 'no-esm-hook'),
     official('official'),
   ],
