@@ -10,6 +10,14 @@ export const DEFAULT_IGNORE_PATHS = ['/health', '/healthz', '/ready', '/livez', 
 export const EXPRESS_LAYERS = ['middleware', 'router', 'request_handler'] as const;
 export type ExpressLayer = (typeof EXPRESS_LAYERS)[number];
 
+/**
+ * Who makes the incoming requests' server spans: our subscriber to Node's
+ * diagnostics channels (sdk/http-server), or instrumentation-http's incoming side
+ * as before, to compare when the two differ.
+ */
+export const HTTP_SERVER_SPANS = ['diagnostics_channel', 'instrumentation-http'] as const;
+export type HttpServerSpans = (typeof HTTP_SERVER_SPANS)[number];
+
 export interface LogKeys {
   traceId: string;
   spanId: string;
@@ -21,9 +29,14 @@ export interface InstrumentationsConfig {
   http: {
     /** Exact paths, or prefixes when they end in `*`; matched against the path without the query string. */
     ignorePaths: string[];
+    serverSpans: HttpServerSpans;
   };
   express: {
-    /** Layer types that make spans; route handlers only by default, as middleware spans are mostly noise. */
+    /**
+     * Layer types that make spans through instrumentation-express. None by default:
+     * the server span carries the route, and wrapping every layer costs every request.
+     * With instrumentation-http's server spans, route handlers, as before.
+     */
     layers: ExpressLayer[];
   };
   pino: {
@@ -43,10 +56,11 @@ export function instrumentationsFromEnv(reader: EnvReader, sendLogs: boolean, me
   const disabled = namesFromEnv(reader, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
   const defaults: InstrumentationName[] = metricsOn ? [...DEFAULT_INSTRUMENTATIONS, 'runtime-node'] : DEFAULT_INSTRUMENTATIONS;
   const enabled = (enabledList ?? defaults).filter((name) => !disabled.includes(name));
+  const serverSpans = reader.choice('OTEL_PRELOAD_HTTP_SERVER_SPANS', HTTP_SERVER_SPANS, 'diagnostics_channel');
   return {
     enabled,
-    http: { ignorePaths: ignorePathsFromEnv(reader) },
-    express: { layers: expressLayersFromEnv(reader) },
+    http: { ignorePaths: ignorePathsFromEnv(reader), serverSpans },
+    express: { layers: expressLayersFromEnv(reader, serverSpans === 'diagnostics_channel' ? [] : ['request_handler']) },
     pino: { logKeys: logKeysFromEnv(reader), sendLogs },
   };
 }
@@ -72,15 +86,15 @@ function ignorePathsFromEnv(reader: EnvReader): string[] {
   return items.filter((item) => item.startsWith('/'));
 }
 
-function expressLayersFromEnv(reader: EnvReader): ExpressLayer[] {
-  const fallback: ExpressLayer[] = ['request_handler'];
+function expressLayersFromEnv(reader: EnvReader, fallback: ExpressLayer[]): ExpressLayer[] {
   const listed = reader.list('OTEL_PRELOAD_EXPRESS_LAYERS');
   if (listed === undefined) return fallback;
   if (listed.includes('all')) return [...EXPRESS_LAYERS];
+  if (listed.length === 1 && listed[0] === 'none') return [];
   const known = listed.filter((item): item is ExpressLayer => (EXPRESS_LAYERS as readonly string[]).includes(item));
   if (known.length !== listed.length) {
     const used = known.length > 0 ? known : fallback;
-    reader.warn(`OTEL_PRELOAD_EXPRESS_LAYERS=${quote(listed.join(','))} has unknown layer types (known: ${EXPRESS_LAYERS.join(', ')}, all); using ${used.join(',')}`);
+    reader.warn(`OTEL_PRELOAD_EXPRESS_LAYERS=${quote(listed.join(','))} has unknown layer types (known: ${EXPRESS_LAYERS.join(', ')}, all, none); using ${used.join(',') || 'none'}`);
     return used;
   }
   return known;

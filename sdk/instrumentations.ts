@@ -1,6 +1,7 @@
 import type { Instrumentation, InstrumentationBase, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { Config } from '../config/index.js';
 import { INSTRUMENTATION_CLASSES, type InstrumentationName, instrumentationPackage } from '../config/instrumentation-catalog.js';
+import { ExpressErrorsInstrumentation } from './http-server/express-errors.js';
 import { ignoresPath } from './ignore-paths.js';
 
 type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
@@ -24,7 +25,11 @@ const BUNDLED: Partial<Record<InstrumentationName, () => Record<string, unknown>
  */
 export function createInstrumentations(config: Config, report: (message: string) => void): Instrumentation[] {
   const created: Instrumentation[] = [];
+  const channelSpans = config.instrumentations.http.serverSpans === 'diagnostics_channel';
   for (const name of config.instrumentations.enabled) {
+    // By default Express makes no spans of its own: the server span carries the route, and its errors are recorded there.
+    if (name === 'express' && channelSpans) created.push(new ExpressErrorsInstrumentation());
+    if (name === 'express' && config.instrumentations.express.layers.length === 0) continue;
     try {
       const exports = BUNDLED[name]?.() ?? (require(instrumentationPackage(name)) as Record<string, unknown>);
       const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
@@ -41,6 +46,8 @@ function optionsFor(name: InstrumentationName, { instrumentations: config, redac
     case 'http': {
       const headers = { requestHeaders: redaction.captureHeaders, responseHeaders: redaction.captureHeaders };
       return {
+        // Incoming requests get their spans from sdk/http-server unless the user switched back.
+        disableIncomingRequestInstrumentation: config.http.serverSpans === 'diagnostics_channel',
         ignoreIncomingRequestHook: (request: { url?: string }) => ignoresPath(config.http.ignorePaths, request.url),
         redactedQueryParams: redaction.redactedQueryParams,
         redactedQueryParamsServer: redaction.redactedQueryParams,

@@ -17,7 +17,10 @@ import type { PropagatorName } from '../config/propagators.js';
 import type { SamplerConfig } from '../config/sampler.js';
 import { createConsoleSpanExporter, createLazyOtlpSpanExporter } from './exporters.js';
 import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export-tracking.js';
+import { traceHttpServers } from './http-server/server-spans.js';
+import { VERSION } from './guard.js';
 import { createInstrumentations } from './instrumentations.js';
+import { OneClockPerTrace } from './one-clock.js';
 import { startLogs } from './logs.js';
 import { startMetrics } from './metrics.js';
 import { MessagingExceptionEvents } from './exception-events.js';
@@ -55,7 +58,7 @@ export function startSdk(config: Config): Started {
     const exporter = new ReportingExporter(createLazyOtlpSpanExporter(config.traces.otlp), unexported, config.traces.otlp.endpoint);
     return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported, exporter);
   });
-  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new RedactingProcessor(config.redaction), new MessagingExceptionEvents(), ...spanProcessors] });
+  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new OneClockPerTrace(), new RedactingProcessor(config.redaction), new MessagingExceptionEvents(), ...spanProcessors] });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const logs = config.logs.exporters.length > 0 ? startLogs(config, resource) : undefined;
@@ -63,6 +66,18 @@ export function startSdk(config: Config): Started {
 
   const instrumentations = createInstrumentations(config, (message) => diag.warn(message));
   registerInstrumentations({ instrumentations, tracerProvider, ...(meterProvider ? { meterProvider } : {}) });
+  const { http } = config.instrumentations;
+  if (config.instrumentations.enabled.includes('http') && http.serverSpans === 'diagnostics_channel') {
+    traceHttpServers({
+      tracer: tracerProvider.getTracer('otel-preload/http-server', VERSION),
+      contextManager,
+      ignorePaths: http.ignorePaths,
+      redactedQueryParams: config.redaction.redactedQueryParams,
+      captureHeaders: config.redaction.captureHeaders,
+      ...(meterProvider ? { meter: meterProvider.getMeter('otel-preload/http-server', VERSION) } : {}),
+      report: (message) => diag.warn(message),
+    });
+  }
 
   const settle = (promise: Promise<unknown>) => promise.then(
     () => undefined,

@@ -27,7 +27,7 @@ for (const fixtureApp of apps) {
     t.equal(hello.status, 200);
     t.same(JSON.parse(hello.body), { hello: 'ada' }, 'the app answers exactly as without us');
 
-    const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server') && all.some((s) => s.name.includes('request handler')));
+    const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server'));
     const server = spans.find((s) => s.kind === 'server') as CollectedSpan;
     t.equal(server.name, 'GET /hello/:name', 'server span named by method and route');
     t.equal(server.attributes['http.route'], '/hello/:name');
@@ -39,19 +39,13 @@ for (const fixtureApp of apps) {
     t.type(server.resource['host.name'], 'string', 'host detector ran');
     t.type(server.resource['process.pid'], 'number', 'process detector ran');
     t.notOk('process.command_args' in server.resource, 'command arguments (which may hold secrets) are left out');
-
-    const handler = spans.find((s) => s.name.includes('request handler')) as CollectedSpan;
-    t.equal(handler.parentSpanId, server.spanId, 'route handler span is a child of the server span');
-    t.equal(handler.traceId, server.traceId);
-    t.ok(handler.startTimeUnixNano >= server.startTimeUnixNano, 'child starts inside its parent');
-    // Its end is not asserted: express ends handler spans on the response's 'finish', a fraction of a ms after the server span.
-    t.notOk(spans.some((s) => s.attributes['express.type'] === 'middleware'), 'middleware layers make no spans by default');
+    t.notOk(spans.some((s) => s.attributes['express.type'] !== undefined), 'Express layers make no spans by default: the server span carries the route');
     t.notOk(spans.some((s) => s.attributes['url.path'] === '/health' || s.name.includes('/health')), '/health makes no span');
 
     const logLine = app.jsonLines().find((line) => line['msg'] === 'saying hello');
     t.ok(logLine, 'pino line written');
-    t.equal(logLine?.['trace_id'], handler.traceId, 'pino trace_id is the trace');
-    t.equal(logLine?.['span_id'], handler.spanId, 'pino span_id is the span active at the log call (the handler, not the root)');
+    t.equal(logLine?.['trace_id'], server.traceId, 'pino trace_id is the trace');
+    t.equal(logLine?.['span_id'], server.spanId, 'pino span_id is the span active at the log call');
     t.equal(logLine?.['trace_flags'], '01');
     t.match(app.stderr(), new RegExp(`otel-preload: v\\d+\\.\\d+\\.\\d+ tracing service "${fixtureApp.name}"`), 'one start-up line');
     t.equal(app.stderr().split('\n').filter((line) => line.startsWith('otel-preload:')).length, 1, 'and nothing else on stderr from us');

@@ -1,0 +1,212 @@
+// Incoming requests' server spans, made from node:http's diagnostics channels
+// (sdk/http-server): names, routes, status, exceptions, aborted requests, bodies,
+// keep-alive and pipelining, against a real Express app.
+import { connect } from 'node:net';
+import { request } from 'node:http';
+import t, { type Test } from 'tap';
+import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
+import { fixture, get, startApp, stop } from '../helpers/app.js';
+
+async function expressApp(t: Test, env: Record<string, string> = {}) {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('http-server', 'express-routes.js'), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, ...env } });
+  t.teardown(() => stop(app));
+  const serverSpan = async (path: string) =>
+    (await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server' && s.attributes['url.path'] === path))).find(
+      (s) => s.kind === 'server' && s.attributes['url.path'] === path,
+    ) as CollectedSpan;
+  return { receiver, app, serverSpan };
+}
+
+t.test('routes: nested routers and a mounted app give the whole route; middleware alone gives none', async (t) => {
+  const { app, serverSpan } = await expressApp(t);
+  for (const path of ['/api/v1/orders/42', '/admin/users/7', '/static/logo.png', '/nowhere']) await get(app.port, path);
+
+  const order = await serverSpan('/api/v1/orders/42');
+  t.equal(order.name, 'GET /api/v1/orders/:id');
+  t.equal(order.attributes['http.route'], '/api/v1/orders/:id');
+  const user = await serverSpan('/admin/users/7');
+  t.equal(user.attributes['http.route'], '/admin/users/:uid', 'a mounted app');
+  const asset = await serverSpan('/static/logo.png');
+  t.equal(asset.name, 'GET', 'answered by middleware: the method alone');
+  t.notOk('http.route' in asset.attributes, 'and no route, never a wildcard');
+  const missing = await serverSpan('/nowhere');
+  t.equal(missing.attributes['http.response.status_code'], 404);
+  t.notOk('http.route' in missing.attributes, 'a 404 has no route');
+  t.equal(missing.status.code, 'unset', '4xx is not a server error');
+});
+
+t.test('attributes as the stable HTTP semantic conventions name them', async (t) => {
+  const { app, serverSpan } = await expressApp(t);
+  await get(app.port, '/api/v1/orders/9?token=secret-value&page=2', { 'user-agent': 'tap-test/1.0' });
+  const span = await serverSpan('/api/v1/orders/9');
+  t.equal(span.kind, 'server');
+  t.match(span.attributes, {
+    'http.request.method': 'GET',
+    'url.path': '/api/v1/orders/9',
+    'url.query': 'token=REDACTED&page=2',
+    'url.scheme': 'http',
+    'server.address': '127.0.0.1',
+    'server.port': app.port,
+    'network.protocol.version': '1.1',
+    'client.address': '127.0.0.1',
+    'network.peer.address': '127.0.0.1',
+    'user_agent.original': 'tap-test/1.0',
+    'http.response.status_code': 200,
+    'http.route': '/api/v1/orders/:id',
+  });
+  t.type(span.attributes['network.peer.port'], 'number');
+  t.equal(span.scope.name, 'otel-preload/http-server');
+});
+
+t.test('an unknown method is _OTHER, its original kept, the span named HTTP', async (t) => {
+  const { app, serverSpan } = await expressApp(t);
+  await new Promise<void>((resolve) => {
+    const req = request({ host: '127.0.0.1', port: app.port, path: '/plain', method: 'PURGE' }, (res) => res.resume().on('end', resolve));
+    req.end();
+  });
+  const span = await serverSpan('/plain');
+  t.equal(span.attributes['http.request.method'], '_OTHER');
+  t.equal(span.attributes['http.request.method_original'], 'PURGE');
+  t.equal(span.name, 'HTTP');
+});
+
+t.test('errors: a throw, next(err), an async rejection and an error middleware each leave an exception event; 5xx is an error, 4xx not', async (t) => {
+  const { app, serverSpan } = await expressApp(t);
+  t.equal((await get(app.port, '/throws')).status, 500);
+  t.equal((await get(app.port, '/passes-error')).status, 502);
+  t.equal((await get(app.port, '/rejects')).status, 500);
+  t.equal((await get(app.port, '/handled/fails')).status, 503, 'the app still answers as it does without us');
+  t.equal((await get(app.port, '/teapot')).status, 418);
+
+  const cases = [
+    ['/throws', 'Error', 'thrown in a handler', '500'],
+    ['/passes-error', 'Error', 'passed to next', '502'],
+    ['/rejects', 'TypeError', 'rejected in an async handler', '500'],
+    ['/handled/fails', 'RangeError', 'handled by the error middleware', '503'],
+  ] as const;
+  for (const [path, type, message, status] of cases) {
+    const span = await serverSpan(path);
+    t.equal(span.status.code, 'error', `${path}: error status`);
+    t.equal(span.attributes['error.type'], status, `${path}: error.type is the status code`);
+    const exceptions = span.events.filter((e) => e.name === 'exception');
+    t.equal(exceptions.length, 1, `${path}: one exception event`);
+    t.equal(exceptions[0]?.attributes['exception.type'], type);
+    t.equal(exceptions[0]?.attributes['exception.message'], message);
+    t.match(String(exceptions[0]?.attributes['exception.stacktrace']), /express-routes\.js/, `${path}: with the stack`);
+  }
+  const teapot = await serverSpan('/teapot');
+  t.equal(teapot.status.code, 'unset');
+  t.notOk('error.type' in teapot.attributes);
+  t.equal(teapot.events.length, 0);
+});
+
+/** POSTs the body 200 ms after the headers, as a slow client or a large upload does. */
+function postLate(port: number, path: string, body: string, type = 'application/json'): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': type, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+    setTimeout(() => req.end(body), 200);
+  });
+}
+
+t.test('a body that arrives after the headers: the handler and its log line are still in the request\'s trace', async (t) => {
+  const { app, serverSpan } = await expressApp(t);
+  const body = JSON.stringify({ hello: 'world' });
+  t.same(JSON.parse(await postLate(app.port, '/echo', body)), { hello: 'world' });
+  t.same(JSON.parse(await postLate(app.port, '/upload', body, 'application/octet-stream')), { size: body.length });
+  for (const [path, message] of [['/echo', 'body parsed'], ['/upload', 'upload read']] as const) {
+    const span = await serverSpan(path);
+    t.equal(span.name, `POST ${path}`);
+    const line = app.jsonLines().find((l) => l['msg'] === message);
+    t.equal(line?.['trace_id'], span.traceId, `${path}: the log line written once the body was read joins the trace`);
+    t.equal(line?.['span_id'], span.spanId);
+  }
+});
+
+t.test('a client that goes away mid-response: the span ends once, with error.type aborted', async (t) => {
+  const { app, receiver, serverSpan } = await expressApp(t);
+  await new Promise<void>((resolve) => {
+    const req = request({ host: '127.0.0.1', port: app.port, path: '/slow' }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', () => undefined);
+    req.end();
+  });
+  const span = await serverSpan('/slow');
+  t.equal(span.attributes['error.type'], 'aborted');
+  t.equal(span.attributes['http.response.status_code'], 200, 'the status that was sent');
+  t.equal(span.status.code, 'error');
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // past the app's own end of the response
+  t.equal(receiver.spans.filter((s) => s.attributes['url.path'] === '/slow').length, 1, 'ended once');
+  t.equal((await get(app.port, '/plain')).status, 200, 'the app serves on');
+});
+
+t.test('keep-alive and pipelining: each request its own span and trace, in order', async (t) => {
+  const { app, receiver } = await expressApp(t);
+  const traces = ['11', '22', '33', '44'].map((n) => n.repeat(16));
+  const raw = traces.map((id, i) => `GET /api/v1/orders/${i} HTTP/1.1\r\nHost: 127.0.0.1\r\ntraceparent: 00-${id}-00f067aa0ba902b7-01\r\n\r\n`).join('');
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect(app.port, '127.0.0.1', () => socket.write(raw)); // all four in one write: pipelined
+    let seen = '';
+    socket.on('data', (chunk) => {
+      seen += chunk.toString();
+      if ((seen.match(/HTTP\/1\.1 200/g) ?? []).length === 4) {
+        socket.end();
+        resolve();
+      }
+    });
+    socket.on('error', reject);
+  });
+  const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 'server').length >= 4);
+  for (const [i, id] of traces.entries()) {
+    const span = spans.find((s) => s.kind === 'server' && s.attributes['url.path'] === `/api/v1/orders/${i}`);
+    t.equal(span?.traceId, id, `request ${i} continues its own caller's trace`);
+    const line = app.jsonLines().find((l) => l['msg'] === 'order read' && l['order'] === String(i));
+    t.equal(line?.['trace_id'], id, `request ${i}'s log line is in its own trace`);
+  }
+});
+
+t.test('ignored paths, redacted query values and captured headers keep working', async (t) => {
+  const { app, receiver, serverSpan } = await expressApp(t, {
+    OTEL_PRELOAD_IGNORE_PATHS: '/static/*',
+    OTEL_PRELOAD_REDACTED_QUERY_PARAMS: 'page',
+    OTEL_PRELOAD_HTTP_CAPTURE_HEADERS: 'x-request-id,authorization,content-type',
+  });
+  await get(app.port, '/static/a.css');
+  await get(app.port, '/api/v1/orders/1?page=3&token=kept', { 'x-request-id': 'req-1', authorization: 'Bearer secret' });
+  const span = await serverSpan('/api/v1/orders/1');
+  t.equal(span.attributes['url.query'], 'page=REDACTED&token=kept');
+  t.same(span.attributes['http.request.header.x-request-id'], ['req-1']);
+  t.notOk('http.request.header.authorization' in span.attributes, 'never the Authorization header');
+  t.match(span.attributes['http.response.header.content-type'], [/application\/json/]);
+  t.notOk(receiver.spans.some((s) => String(s.attributes['url.path']).startsWith('/static')), 'an ignored path makes no span');
+});
+
+t.test('OTEL_PRELOAD_EXPRESS_LAYERS=request_handler brings back the Express handler spans', async (t) => {
+  const { app, receiver } = await expressApp(t, { OTEL_PRELOAD_EXPRESS_LAYERS: 'request_handler' });
+  await get(app.port, '/api/v1/orders/5');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server') && all.some((s) => s.attributes['express.type'] === 'request_handler'));
+  const server = spans.find((s) => s.kind === 'server') as CollectedSpan;
+  const handler = spans.find((s) => s.attributes['express.type'] === 'request_handler') as CollectedSpan;
+  t.equal(handler.parentSpanId, server.spanId);
+  t.equal(server.attributes['http.route'], '/api/v1/orders/:id');
+});
+
+t.test('OTEL_PRELOAD_HTTP_SERVER_SPANS=instrumentation-http switches back to the upstream server spans', async (t) => {
+  const { app, receiver } = await expressApp(t, { OTEL_PRELOAD_HTTP_SERVER_SPANS: 'instrumentation-http' });
+  await get(app.port, '/api/v1/orders/6');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server') && all.some((s) => s.attributes['express.type'] === 'request_handler'));
+  const server = spans.find((s) => s.kind === 'server') as CollectedSpan;
+  t.equal(server.scope.name, '@opentelemetry/instrumentation-http');
+  t.equal(server.name, 'GET /api/v1/orders/:id');
+});
