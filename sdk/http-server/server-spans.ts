@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ignoresPath } from '../ignore-paths.js';
 import { requestAttributes } from './attributes.js';
+import { traceFastifyRoutes } from './fastify.js';
 import { routeOf } from './route.js';
 
 /**
@@ -155,7 +156,9 @@ export function traceHttpServers(options: ServerSpanOptions): () => void {
 
   subscribe('http.server.request.start', onRequestStart);
   subscribe('http.server.response.finish', onResponseFinish);
+  const untraceFastify = traceFastifyRoutes();
   return () => {
+    untraceFastify();
     unsubscribe('http.server.request.start', onRequestStart);
     unsubscribe('http.server.response.finish', onResponseFinish);
   };

@@ -210,3 +210,89 @@ t.test('OTEL_PRELOAD_HTTP_SERVER_SPANS=instrumentation-http switches back to the
   t.equal(server.scope.name, '@opentelemetry/instrumentation-http');
   t.equal(server.name, 'GET /api/v1/orders/:id');
 });
+
+t.test('hundreds of concurrent requests on shared keep-alive sockets: every log line and child span in its own request\'s trace, inside its window', async (t) => {
+  const { app, receiver } = await expressApp(t, { OTEL_BSP_MAX_QUEUE_SIZE: '8192', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1024' });
+  const { Agent } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  t.teardown(() => agent.destroy());
+  const count = 300;
+  const traceOf = (n: number) => `f${n.toString(16).padStart(31, '0')}`;
+  await Promise.all(
+    Array.from({ length: count }, (_, n) =>
+      new Promise<void>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: app.port, path: `/work/${n}`, agent, headers: { traceparent: `00-${traceOf(n)}-00f067aa0ba902b7-01` } }, (res) => res.resume().on('end', () => resolve()));
+        req.on('error', reject);
+        req.end();
+      }),
+    ),
+  );
+  // Per request: its server span, the client span of its call out, and the callee's server span.
+  const spans = await receiver.waitForSpans((all) => all.length >= count * 3, 60_000);
+  const misplaced: string[] = [];
+  const outside: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const trace = spans.filter((s) => s.traceId === traceOf(n));
+    const server = trace.find((s) => s.kind === 'server' && s.attributes['url.path'] === `/work/${n}`);
+    const client = trace.find((s) => s.kind === 'client');
+    if (!server || !client || client.parentSpanId !== server.spanId) misplaced.push(`${n}: ${trace.map((s) => `${s.kind} ${s.name}`).join(', ')}`);
+    // The callee's server span has a remote parent, dated on a clock of its own: only our children are held to the window.
+    for (const child of trace.filter((s) => server && s.parentSpanId === server.spanId)) {
+      if (server && (child.startTimeUnixNano < server.startTimeUnixNano || child.endTimeUnixNano > server.endTimeUnixNano)) outside.push(`${n}: ${child.name}`);
+    }
+    for (const line of app.jsonLines().filter((l) => l['n'] === String(n))) {
+      if (line['trace_id'] !== traceOf(n) || line['span_id'] !== server?.spanId) misplaced.push(`${n}: log line ${String(line['msg'])} in ${String(line['trace_id'])}/${String(line['span_id'])}`);
+    }
+  }
+  t.equal(app.jsonLines().filter((l) => l['msg'] === 'worked').length, count, 'every request logged');
+  t.same(misplaced.slice(0, 5), [], 'no log line or child span in a neighbour\'s trace');
+  t.same(outside.slice(0, 5), [], 'every child starts and ends inside its server span');
+});
+
+t.test('an https server gets its spans too, with url.scheme https', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('http-server', 'https-and-worker.js'), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  t.teardown(() => stop(app));
+  t.equal(await getHttps(app.port, '/secure?x=1'), 'secure');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server'));
+  const span = spans.find((s) => s.kind === 'server') as CollectedSpan;
+  t.equal(span.attributes['url.scheme'], 'https');
+  t.equal(span.attributes['server.port'], app.port);
+  t.equal(span.attributes['url.path'], '/secure');
+});
+
+t.test('a server in a worker thread answers as without us and makes no spans', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('http-server', 'https-and-worker.js'), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  t.teardown(() => stop(app));
+  const line = await new Promise<Record<string, unknown>>((resolve) => {
+    const check = setInterval(() => {
+      const found = app.jsonLines().find((l) => typeof l['workerPort'] === 'number');
+      if (found) {
+        clearInterval(check);
+        resolve(found);
+      }
+    }, 50);
+  });
+  const response = await get(line['workerPort'] as number, '/in-worker');
+  t.equal(response.body, 'from the worker');
+  await getHttps(app.port, '/main-marker');
+  await receiver.waitForSpans((all) => all.some((s) => s.attributes['url.path'] === '/main-marker'));
+  t.notOk(receiver.spans.some((s) => s.attributes['url.path'] === '/in-worker'), 'the worker is not traced');
+});
+
+/** GET over https from the fixture's self-signed server. */
+async function getHttps(port: number, path: string): Promise<string> {
+  const https = await import('node:https');
+  return new Promise<string>((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port, path, rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject);
+  });
+}

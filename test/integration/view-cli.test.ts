@@ -62,6 +62,6 @@ t.test('OTLP/gRPC intake from a traced app, --json, and --logs - with the app pi
   const documents = viewer.output().trim().split('\n').map((line) => JSON.parse(line) as { traceId: string; spans: { name: string; spanId: string; logs: { msg: string }[] }[] });
   const trace = documents.find((doc) => doc.spans.some((span) => span.name === 'GET /hello/:name'));
   t.ok(trace, 'one JSON document per trace');
-  const handler = trace?.spans.find((span) => span.name === 'request handler');
+  const handler = trace?.spans.find((span) => span.name === 'GET /hello/:name');
   t.same(handler?.logs.map((log) => log.msg), ['saying hello'], 'the pino line sits under the span it was written in');
 });

@@ -1,0 +1,63 @@
+// Server spans and routes for the frameworks services run on, each from its own
+// node_modules (test/fixtures/frameworks, installed by scripts/fixtures-install):
+// Express 4, Fastify 5, Koa 3 with @koa/router. Express 5 is http-server.test.ts.
+import t, { type Test } from 'tap';
+import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
+import { fixture, get, startApp, stop } from '../helpers/app.js';
+
+async function run(t: Test, script: string) {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('frameworks', script), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  t.teardown(() => stop(app));
+  const serverSpan = async (path: string) =>
+    (await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server' && s.attributes['url.path'] === path))).find(
+      (s) => s.kind === 'server' && s.attributes['url.path'] === path,
+    ) as CollectedSpan;
+  return { app, serverSpan };
+}
+
+t.test('Express 4: nested routers, a mounted app, middleware-only answers, errors', async (t) => {
+  const { app, serverSpan } = await run(t, 'express4.js');
+  for (const path of ['/api/v1/orders/42', '/admin/users/7', '/static/a.css', '/throws', '/passes-error', '/handled/fails']) await get(app.port, path);
+  t.equal((await serverSpan('/api/v1/orders/42')).name, 'GET /api/v1/orders/:id');
+  t.equal((await serverSpan('/admin/users/7')).attributes['http.route'], '/admin/users/:uid');
+  t.notOk('http.route' in (await serverSpan('/static/a.css')).attributes, 'middleware alone: no route');
+  for (const [path, message] of [['/throws', 'thrown in a handler'], ['/passes-error', 'passed to next'], ['/handled/fails', 'handled by the error middleware']]) {
+    const span = await serverSpan(path);
+    t.equal(span.status.code, 'error', `${path}: error status`);
+    t.same(span.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.message']), [message], `${path}: one exception event`);
+  }
+  const line = app.jsonLines().find((l) => l['msg'] === 'order read');
+  t.equal(line?.['trace_id'], (await serverSpan('/api/v1/orders/42')).traceId, 'the log line joins the trace');
+});
+
+t.test('Fastify 5: the route from its diagnostics channel, handler errors recorded, its pino lines joined', async (t) => {
+  const { app, serverSpan } = await run(t, 'fastify.js');
+  for (const path of ['/orders/42', '/api/v1/items/9', '/throws', '/teapot', '/missing']) await get(app.port, path);
+  const order = await serverSpan('/orders/42');
+  t.equal(order.name, 'GET /orders/:id');
+  t.equal(order.attributes['http.route'], '/orders/:id');
+  t.equal((await serverSpan('/api/v1/items/9')).attributes['http.route'], '/api/v1/items/:item', 'a prefixed plugin');
+  const thrown = await serverSpan('/throws');
+  t.equal(thrown.status.code, 'error');
+  t.equal(thrown.attributes['http.response.status_code'], 500);
+  t.same(thrown.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.message']), ['thrown in a fastify handler']);
+  t.equal((await serverSpan('/teapot')).status.code, 'unset', '4xx is not a server error');
+  const missing = await serverSpan('/missing');
+  t.equal(missing.attributes['http.response.status_code'], 404);
+  t.notOk('http.route' in missing.attributes, 'no route for a 404');
+  const line = app.jsonLines().find((l) => l['msg'] === 'order read');
+  t.equal(line?.['trace_id'], order.traceId, "Fastify's own pino logger writes the trace id");
+  t.equal(line?.['span_id'], order.spanId);
+});
+
+t.test('Koa 3 with @koa/router: server spans with status; no route (Koa keeps it on its own context, out of our reach)', async (t) => {
+  const { app, serverSpan } = await run(t, 'koa.js');
+  t.equal((await get(app.port, '/orders/1')).status, 200);
+  t.equal((await get(app.port, '/throws')).status, 500);
+  const order = await serverSpan('/orders/1');
+  t.equal(order.name, 'GET');
+  t.equal(order.attributes['http.response.status_code'], 200);
+  t.equal((await serverSpan('/throws')).status.code, 'error');
+});
