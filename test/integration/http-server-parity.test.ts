@@ -52,7 +52,7 @@ t.test('for the same requests, the same server span attributes as instrumentatio
   const theirs = await serverSpans(t, { OTEL_PRELOAD_HTTP_SERVER_SPANS: 'instrumentation-http' });
   t.equal(ours.length, REQUESTS.length);
   for (const [i, sent] of REQUESTS.entries()) {
-    const [a, b] = [ours[i] as CollectedSpan, theirs[i] as CollectedSpan];
+    const [a, b] = [ours[i], theirs[i]];
     const label = `${sent.method} ${sent.path}`;
     t.equal(theirs[i]?.scope.name, '@opentelemetry/instrumentation-http', `${label}: compared with the upstream span`);
     for (const key of new Set([...Object.keys(a.attributes), ...Object.keys(b.attributes)])) {
