@@ -86,10 +86,12 @@ export async function runCase({ route, config, receiver, services, connections, 
 }
 
 /** Returns { [route]: { [config]: caseResult[] } }. */
-export async function measureLoad({ receiver, services, rounds, connections, warmupSeconds, seconds, log }) {
+export async function measureLoad({ receiver, services, rounds, connections, warmupSeconds, seconds, log, quick = false }) {
   const routes = services ? ['hello', 'hello-esm', 'db'] : ['hello', 'hello-esm'];
-  // Metrics on (ours+metrics) on the CommonJS hello-world and the database route only: the ESM hello-world would add time, not an answer.
-  const configsOf = (route) => (route === 'hello-esm' ? CONFIGS : LOAD_CONFIGS);
+  // Metrics on (ours+metrics) on the CommonJS hello-world and the database route only (the ESM
+  // hello-world would add time, not an answer); in quick mode on the database route only.
+  const withMetrics = (route) => route === 'db' || (route === 'hello' && !quick);
+  const configsOf = (route) => (withMetrics(route) ? LOAD_CONFIGS : CONFIGS);
   const results = Object.fromEntries(routes.map((route) => [route, Object.fromEntries(configsOf(route).map((c) => [c.name, []]))]));
   for (let round = 1; round <= rounds; round++) {
     for (const route of routes) {

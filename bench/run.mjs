@@ -48,7 +48,8 @@ function readBefore(path, { required }) {
   }
   const before = JSON.parse(readFileSync(path, 'utf8'));
   if (!before.startup) return undefined;
-  return { commit: before.env?.commit ?? '?', date: before.env?.date ?? '?', added: startupAdded(before.startup) };
+  // `label`, when the file has one, says what was measured (env.commit is the harness's HEAD).
+  return { commit: before.label ?? before.env?.commit ?? '?', date: before.env?.date ?? '?', added: startupAdded(before.startup) };
 }
 const beforePath = options.before ?? `${BENCH}BEFORE-diagnostics-channel.json`;
 
@@ -69,8 +70,8 @@ const settings = {
   rounds: loadRounds,
   'start-up runs': quick ? 1 : 3 * loadRounds,
   connections: 10,
-  'warm-up': quick ? '1 s' : '5 s',
-  duration: quick ? '2 s' : '10 s',
+  'warm-up': quick ? '0.5 s' : '5 s',
+  duration: quick ? '1.5 s' : '10 s',
   'export step': quick ? '1.5 s' : '4 s',
   'export search steps': quick ? 2 : 5,
   'export rounds': quick ? 1 : 3,
@@ -115,6 +116,7 @@ async function main() {
         warmupSeconds: seconds(settings['warm-up']),
         seconds: seconds(settings.duration),
         log,
+        quick,
       });
     }
     if (phases.includes('export')) {
