@@ -1,8 +1,9 @@
 // What each configuration actually traces: spans received per request, by name, for
-// the hello route (CommonJS fixture) and the database route (the ESM example), with
-// a receiver that tallies names. For the ESM example the official register is tried
+// the hello route (CommonJS fixture and its ESM twin) and the database route (the ESM
+// example), with a receiver that tallies names (for dd-trace: a fake agent that decodes
+// its msgpack; names shown as `span.kind operation: resource`). For the ESM example the official register is tried
 // both alone and with its loader hook, to show why the latter is what we compare to.
-import { CONFIGS, EXAMPLE, HELLO, OFFICIAL_REGISTER_ONLY, PROBE, ROOT, tracingEnv } from './lib/configs.mjs';
+import { CONFIGS, EXAMPLE, HELLO, HELLO_ESM, OFFICIAL_REGISTER_ONLY, PROBE, ROOT, configEnv } from './lib/configs.mjs';
 import { ipcClient, startApp, stop } from './lib/proc.mjs';
 import { truncateTasks } from './lib/services.mjs';
 import { dbRequest, helloRequest } from './lib/routes.mjs';
@@ -40,13 +41,14 @@ async function tracedRequests({ receiver, nodeArgs, app, env, route, requests, l
 export async function checkCoverage({ receiver, services, requests = 20, log }) {
   const rows = [];
   const cases = [
-    { route: 'hello', app: HELLO, routeSpec: helloRequest, configs: CONFIGS.map((c) => ({ name: c.name, args: c.args })) },
+    { route: 'hello', app: HELLO, routeSpec: helloRequest, configs: CONFIGS.map((c) => ({ ...c, name: c.name, args: c.args })) },
+    { route: 'hello-esm', app: HELLO_ESM, routeSpec: helloRequest, configs: CONFIGS.map((c) => ({ ...c, name: c.name, args: c.esmArgs })) },
     {
       route: 'db',
       app: EXAMPLE,
       routeSpec: dbRequest,
       configs: [
-        ...CONFIGS.map((c) => ({ name: c.name === 'official' ? 'official (register + loader hook)' : c.name, args: c.esmArgs })),
+        ...CONFIGS.map((c) => ({ ...c, name: c.name === 'official' ? 'official (register + loader hook)' : c.name, args: c.esmArgs })),
         OFFICIAL_REGISTER_ONLY,
       ],
     },
@@ -55,7 +57,7 @@ export async function checkCoverage({ receiver, services, requests = 20, log }) 
     if (route === 'db' && !services) continue;
     for (const config of configs) {
       if (route === 'db') await truncateTasks(services.DATABASE_URL);
-      const env = tracingEnv(receiver.namingGrpcUrl, { PORT: '0', WORKER_MODE: 'off', ...(route === 'db' ? services : {}) });
+      const env = configEnv(config, receiver, { PORT: '0', WORKER_MODE: 'off', ...(route === 'db' ? services : {}) }, { naming: true });
       const result = await tracedRequests({ receiver, nodeArgs: config.args, app, env, route: routeSpec, requests, label: `${route}-${config.name}` });
       log(`  spans/request ${route} ${config.name}: ${result.spansPerRequest.toFixed(2)}`);
       rows.push({ route, config: config.name, ...result });

@@ -7,7 +7,10 @@ import { spawn } from 'node:child_process';
 import { CONFIGS, ROOT, SPANS, tracingEnv } from './lib/configs.mjs';
 import { ipcClient, stop, track } from './lib/proc.mjs';
 
-const TRACED = CONFIGS.filter((c) => c.name !== 'bare');
+// Ours and the official register. Not the peers: dd-trace's spans do not go through the
+// OpenTelemetry API the fixture uses, and EDOT registers its own (older) copy of the API,
+// which the fixture's newer one does not accept as the global.
+const TRACED = CONFIGS.filter((c) => c.name === 'ours' || c.name === 'official');
 
 async function startFixture(config, env) {
   const child = track(spawn(process.execPath, [...config.args, SPANS], { env, cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));

@@ -1,10 +1,10 @@
 // Throughput, latency, memory and spans per request under autocannon, for
-// (a) the hello route of the CommonJS fixture and (b) POST /api/tasks of the ESM
-// example (a real INSERT and a real Kafka message per request). Each case: start the
+// (a) the hello route of the CommonJS fixture, (b) the same of its ESM twin and
+// (c) POST /api/tasks of the ESM example (a real INSERT and a real Kafka message per request). Each case: start the
 // app (with the probe preloaded in all configurations), warm up, flush, read memory,
 // run the measured load, read memory, flush, count the spans received.
 import { createRequire } from 'node:module';
-import { EXAMPLE, LOAD_CONFIGS, HELLO, PROBE, ROOT, tracingEnv } from './lib/configs.mjs';
+import { CONFIGS, EXAMPLE, LOAD_CONFIGS, HELLO, HELLO_ESM, PROBE, ROOT, configEnv } from './lib/configs.mjs';
 import { ipcClient, startApp, stop } from './lib/proc.mjs';
 import { dbRequest, helloRequest } from './lib/routes.mjs';
 import { truncateTasks } from './lib/services.mjs';
@@ -31,6 +31,7 @@ function cannon({ port, route, connections, seconds }) {
 
 export const ROUTES = {
   hello: { title: 'hello-world (CommonJS fixture, GET /)', app: HELLO, request: helloRequest, esm: false },
+  'hello-esm': { title: 'hello-world (ESM fixture, GET /)', app: HELLO_ESM, request: helloRequest, esm: true },
   db: { title: 'database + Kafka (ESM example, POST /api/tasks)', app: EXAMPLE, request: dbRequest, esm: true },
 };
 
@@ -38,7 +39,7 @@ export const ROUTES = {
 export async function runCase({ route, config, receiver, services, connections, warmupSeconds, seconds }) {
   const spec = ROUTES[route];
   if (route === 'db') await truncateTasks(services.DATABASE_URL);
-  const env = tracingEnv(receiver.grpcUrl, { PORT: '0', WORKER_MODE: 'off', ...(route === 'db' ? services : {}), ...config.env });
+  const env = configEnv(config, receiver, { PORT: '0', WORKER_MODE: 'off', ...(route === 'db' ? services : {}) });
   const nodeArgs = ['--require', PROBE, ...(spec.esm ? config.esmArgs : config.args), spec.app];
   const { child, port } = await startApp(nodeArgs, { env, cwd: ROOT, stdout: 'file', ipc: true, label: `${route}-${config.name}` });
   try {
@@ -65,6 +66,8 @@ export async function runCase({ route, config, receiver, services, connections, 
       completed,
       errors: bad,
       spansPerRequest: completed > 0 ? (after.spans - before.spans) / completed : NaN,
+      // dd-trace only: uploads to the fake agent that it abandoned (its 2 s timeout; their spans are lost, not counted).
+      agentAborted: (after.agentAborted ?? 0) - (before.agentAborted ?? 0),
       // The app's own CPU time (user + system, all threads) per request: far less
       // sensitive than req/s to other processes competing for the machine.
       cpuPerRequest: completed > 0 ? (flushed.cpuMicros - memWarm.cpuMicros) / completed : NaN,
@@ -83,17 +86,21 @@ export async function runCase({ route, config, receiver, services, connections, 
 }
 
 /** Returns { [route]: { [config]: caseResult[] } }. */
-export async function measureLoad({ receiver, services, rounds, connections, warmupSeconds, seconds, log }) {
-  const routes = services ? ['hello', 'db'] : ['hello'];
-  const results = Object.fromEntries(routes.map((route) => [route, Object.fromEntries(LOAD_CONFIGS.map((c) => [c.name, []]))]));
+export async function measureLoad({ receiver, services, rounds, connections, warmupSeconds, seconds, log, quick = false }) {
+  const routes = services ? ['hello', 'hello-esm', 'db'] : ['hello', 'hello-esm'];
+  // Metrics on (ours+metrics) on the CommonJS hello-world and the database route only (the ESM
+  // hello-world would add time, not an answer); in quick mode on the database route only.
+  const withMetrics = (route) => route === 'db' || (route === 'hello' && !quick);
+  const configsOf = (route) => (withMetrics(route) ? LOAD_CONFIGS : CONFIGS);
+  const results = Object.fromEntries(routes.map((route) => [route, Object.fromEntries(configsOf(route).map((c) => [c.name, []]))]));
   for (let round = 1; round <= rounds; round++) {
     for (const route of routes) {
-      for (const config of LOAD_CONFIGS) {
+      for (const config of configsOf(route)) {
         const r = await runCase({ route, config, receiver, services, connections, warmupSeconds, seconds });
         results[route][config.name].push(r);
         log(
           `  load round ${round}/${rounds} ${route} ${config.name}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
-            `${r.cpuPerRequest.toFixed(0)} µs CPU/req, ${r.spansPerRequest.toFixed(2)} spans/req, rss ${(r.rssLoaded / 2 ** 20).toFixed(0)} MB${r.errors ? `, ${r.errors} errors/non-2xx` : ''}`,
+            `${r.cpuPerRequest.toFixed(0)} µs CPU/req, ${r.spansPerRequest.toFixed(2)} spans/req, rss ${(r.rssLoaded / 2 ** 20).toFixed(0)} MB${r.errors ? `, ${r.errors} errors/non-2xx` : ''}${r.agentAborted ? `, ${r.agentAborted} agent upload(s) abandoned` : ''}`,
         );
       }
     }

@@ -5,14 +5,14 @@
 //   node bench/profile.mjs <case> <config> [--seconds=10] [--env=KEY=VALUE ...]
 //     case:   eval0 (node --import X -e 0) | listening (the CommonJS fixture until it listens)
 //             | hello | db (autocannon load) | export (spans flat out)
-//     config: bare | ours | official
+//     config: bare | ours | official | dd-trace | edot
 //   node bench/profile.mjs --summarise <file.cpuprofile> [--top=30]
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { BENCH, CONFIGS, EXAMPLE, HELLO, PROBE, ROOT, SPANS, tracingEnv } from './lib/configs.mjs';
+import { BENCH, CONFIGS, EXAMPLE, HELLO, PROBE, ROOT, SPANS, configEnv, tracingEnv } from './lib/configs.mjs';
 import { installCleanup, ipcClient, killAll, startApp, stop, track } from './lib/proc.mjs';
 import { startReceiverProcess } from './lib/receiver.mjs';
 import { dbRequest, helloRequest } from './lib/routes.mjs';
@@ -109,7 +109,7 @@ async function main() {
   const [kase, configName] = positionals;
   const config = CONFIGS.find((c) => c.name === configName);
   if (!['eval0', 'listening', 'hello', 'db', 'export'].includes(kase) || !config) {
-    throw new Error('usage: node bench/profile.mjs <eval0|listening|hello|db|export> <bare|ours|official> [--seconds=N] [--env=K=V]');
+    throw new Error('usage: node bench/profile.mjs <eval0|listening|hello|db|export> <bare|ours|official|dd-trace|edot> [--seconds=N] [--env=K=V]');
   }
   installCleanup();
   const dir = join(BENCH, 'profiles', `${kase}-${configName}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -120,7 +120,7 @@ async function main() {
   const receiver = await startReceiverProcess();
   try {
     if (kase === 'eval0' || kase === 'listening') {
-      const env = tracingEnv(receiver.grpcUrl, { PORT: '0', ...extra });
+      const env = { ...configEnv(config, receiver, { PORT: '0' }), ...extra };
       const args = kase === 'eval0' ? [...prof, ...config.args, '-e', '0'] : [...prof, '--require', PROBE, ...config.args, HELLO];
       if (kase === 'eval0') {
         await new Promise((resolve) => track(spawn(process.execPath, args, { env, cwd: ROOT, stdio: 'inherit' })).once('exit', resolve));
@@ -132,7 +132,7 @@ async function main() {
       }
     } else if (kase === 'hello' || kase === 'db') {
       const services = kase === 'db' ? await prepareServices({ log: (m) => process.stderr.write(`${m}\n`) }) : {};
-      const env = tracingEnv(receiver.grpcUrl, { PORT: '0', WORKER_MODE: 'off', ...services, ...extra });
+      const env = { ...configEnv(config, receiver, { PORT: '0', WORKER_MODE: 'off', ...services }), ...extra };
       const app = kase === 'db' ? EXAMPLE : HELLO;
       const args = [...prof, '--require', PROBE, ...(kase === 'db' ? config.esmArgs : config.args), app];
       const { child, port } = await startApp(args, { env, cwd: ROOT, stdout: 'file', ipc: true, label: 'profile' });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] — bare vs ours vs the official register, side by side,
-// interleaved, in one run. Prints a Markdown table on stdout (progress on stderr) and
+// npm run bench [-- --quick] — bare vs ours vs the official register vs the peers
+// (dd-trace, EDOT), side by side, interleaved, in one run. Prints a Markdown table on stdout (progress on stderr) and
 // writes bench/RESULTS.md (full) or bench/RESULTS.quick.md (--quick), plus the raw
 // numbers as .json next to it. Needs a build (dist/) and, for the database route, the
 // services of scripts/services/up (started here if they are not running).
@@ -11,6 +11,8 @@
 //   --rounds=N         override the number of load rounds (start-up uses 3N)
 //   --out=PATH         where to write the Markdown (default as above)
 //   --render=FILE.json re-render the Markdown from a run's saved numbers (no measuring)
+//   --before=FILE.json the run whose start-up is the "unchanged or better" reference of the
+//                      issue 13 goals (default bench/BEFORE-diagnostics-channel.json, if present)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -21,7 +23,7 @@ import { installCleanup, killAll } from './lib/proc.mjs';
 import { startReceiverProcess } from './lib/receiver.mjs';
 import { prepareServices } from './lib/services.mjs';
 import { measureLoad } from './load.mjs';
-import { environment, gitState, render } from './report.mjs';
+import { environment, gitState, render, startupAdded } from './report.mjs';
 import { measureStartup } from './startup.mjs';
 
 const PHASES = ['coverage', 'startup', 'load', 'export'];
@@ -34,11 +36,26 @@ const { values: options } = parseArgs({
     rounds: { type: 'string' },
     out: { type: 'string' },
     render: { type: 'string' },
+    before: { type: 'string' },
   },
 });
 
+/** The before run's start-up, as the goals compare with it: { commit, date, added: { [key]: ms } }. */
+function readBefore(path, { required }) {
+  if (!existsSync(path)) {
+    if (required) throw new Error(`--before: ${path} does not exist`);
+    return undefined;
+  }
+  const before = JSON.parse(readFileSync(path, 'utf8'));
+  if (!before.startup) return undefined;
+  // `label`, when the file has one, says what was measured (env.commit is the harness's HEAD).
+  return { commit: before.label ?? before.env?.commit ?? '?', date: before.env?.date ?? '?', added: startupAdded(before.startup) };
+}
+const beforePath = options.before ?? `${BENCH}BEFORE-diagnostics-channel.json`;
+
 if (options.render) {
   const data = JSON.parse(readFileSync(options.render, 'utf8'));
+  if (options.before) data.before = readBefore(beforePath, { required: true });
   const markdown = render(data);
   process.stdout.write(`${markdown}\n`);
   if (options.out) writeFileSync(options.out, `${markdown}\n`);
@@ -51,10 +68,10 @@ for (const phase of phases) if (!PHASES.includes(phase)) throw new Error(`unknow
 const loadRounds = options.rounds ? Number(options.rounds) : quick ? 1 : 5;
 const settings = {
   rounds: loadRounds,
-  'start-up runs': quick ? 3 : 3 * loadRounds,
+  'start-up runs': quick ? 1 : 3 * loadRounds,
   connections: 10,
-  'warm-up': quick ? '1 s' : '5 s',
-  duration: quick ? '3 s' : '10 s',
+  'warm-up': quick ? '0.5 s' : '5 s',
+  duration: quick ? '1.5 s' : '10 s',
   'export step': quick ? '1.5 s' : '4 s',
   'export search steps': quick ? 2 : 5,
   'export rounds': quick ? 1 : 3,
@@ -75,7 +92,7 @@ async function main() {
   log(`bench: ${quick ? 'quick' : 'full'} run, phases ${phases.join(', ')}; ${Object.entries(settings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
   const receiver = await startReceiverProcess();
-  const data = { quick };
+  const data = { quick, before: readBefore(beforePath, { required: options.before !== undefined }) };
   try {
     const needsDb = !options['no-db'] && (phases.includes('load') || phases.includes('coverage'));
     const services = needsDb ? await prepareServices({ log }) : undefined;
@@ -87,7 +104,7 @@ async function main() {
     }
     if (phases.includes('startup')) {
       log('bench: start-up');
-      data.startup = await measureStartup({ receiver, rounds: settings['start-up runs'], log, defaultsFootnote: !quick });
+      data.startup = await measureStartup({ receiver, rounds: settings['start-up runs'], log, defaultsFootnote: !quick, warmupRound: !quick });
     }
     if (phases.includes('load')) {
       log('bench: load (autocannon)');
@@ -99,6 +116,7 @@ async function main() {
         warmupSeconds: seconds(settings['warm-up']),
         seconds: seconds(settings.duration),
         log,
+        quick,
       });
     }
     if (phases.includes('export')) {

@@ -1,4 +1,4 @@
-// Starts bench/fixtures/receiver-child.mjs and talks to it over IPC.
+// Starts bench/fixtures/receiver-child.mjs (OTLP receivers and fake Datadog agents) and talks to it over IPC.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cleanEnv, ipcClient, stop, track } from './proc.mjs';
@@ -6,7 +6,7 @@ import { cleanEnv, ipcClient, stop, track } from './proc.mjs';
 const CHILD = fileURLToPath(new URL('../fixtures/receiver-child.mjs', import.meta.url));
 
 export async function startReceiverProcess() {
-  const child = track(spawn(process.execPath, [CHILD], { env: cleanEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const child = track(spawn(process.execPath, [CHILD], { env: cleanEnv({ BENCH_AGENT_DEBUG: process.env.BENCH_AGENT_DEBUG ?? '' }), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const ready = await new Promise((resolve, reject) => {
     const onMessage = (message) => {
       if (message?.ready) {
@@ -24,6 +24,9 @@ export async function startReceiverProcess() {
     grpcUrl: ready.grpcUrl,
     /** A second receiver that also tallies span names (spans-per-request check). */
     namingGrpcUrl: ready.namingGrpcUrl,
+    /** The fake Datadog agents (dd-trace): counting, and tallying span names. */
+    agentUrl: ready.agentUrl,
+    namingAgentUrl: ready.namingAgentUrl,
     counts: async () => (await ask({ cmd: 'counts' })).counting,
     namingCounts: async () => (await ask({ cmd: 'counts' })).naming,
     names: async () => (await ask({ cmd: 'names' })).names,
