@@ -35,7 +35,7 @@ t.test('300 concurrent requests on 16 keep-alive sockets, each with pg queries a
         }),
     ),
   );
-  t.ok(answers.every((body, n) => JSON.parse(body).n === n), 'every request answered with its own result');
+  t.ok(answers.every((body, n) => (JSON.parse(body) as { n: number }).n === n), 'every request answered with its own result');
 
   const spans = await receiver.waitForSpans((all) => all.filter((s) => s.name.startsWith('pg.query')).length >= count && all.filter((s) => s.kind === 'server').length >= count, 60_000);
   const misplaced: string[] = [];
