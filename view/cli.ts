@@ -68,7 +68,7 @@ async function view(args: string[]): Promise<void> {
     onSpans: (spans) => assembler.add(spans),
   });
   // App lines without span ids pass through, so piping an app into the viewer hides nothing.
-  logs?.follow(process.stdin, (line) => process.stderr.write(`${line}\n`));
+  void logs?.follow(process.stdin, (line) => process.stderr.write(`${line}\n`));
   process.stderr.write(`otel-preload view: receiving OTLP on ${receiver.grpcUrl} (gRPC) and ${receiver.httpUrl} (HTTP); Ctrl-C to stop\n`);
   const stop = () => {
     assembler.flush();

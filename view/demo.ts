@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const traceIds = new Set<string>();
     const finished = new Set<string>();
     const port = await new Promise<number>((done, fail) => {
-      logs.follow(app.stdout!, () => undefined);
+      void logs.follow(app.stdout!, () => undefined);
       app.stdout!.on('data', (chunk: Buffer) => {
         for (const text of chunk.toString().split('\n')) {
           try {

@@ -1,6 +1,7 @@
 // The viewer's pieces without a network: the tree from a recorded OTLP payload
 // (golden output), trace assembly with late spans, and the memory bounds.
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { spansFromRequest } from '../../receiver/decode.js';
 import { decodeTraceRequest } from '../../receiver/decode.js';
@@ -42,6 +43,22 @@ t.test('log lines appear under the span they were written in', async (t) => {
   const lines = renderTrace(spans, { logsFor: (id) => logs.forSpan(id) }).split('\n');
   const at = lines.findIndex((line) => line.includes('process web-crawl-tasks'));
   t.match(lines[at + 1], '· log: task running', 'right under its span');
+});
+
+t.test('a piped pino line is one record even with a raw U+2028, CR or a partial last line', async (t) => {
+  const logs = new LogsBySpan();
+  const passed: string[] = [];
+  const input = new PassThrough();
+  const done = logs.follow(input, (line) => passed.push(line));
+  // pino (like JSON.stringify) leaves U+2028/U+2029 raw inside strings; readline would split there.
+  input.write(`${JSON.stringify({ msg: 'a\u2028b\u2029c', trace_id: 't', span_id: 's1' })}\r\n{"msg":"spl`);
+  input.write(`it","trace_id":"t","span_id":"s2"}\nplain\rtext\n`);
+  input.end(JSON.stringify({ msg: 'no final newline', trace_id: 't', span_id: 's3' }));
+  await done;
+  t.equal(logs.forSpan('s1')[0]?.msg, 'a\u2028b\u2029c', 'kept whole, CRLF ending accepted');
+  t.equal(logs.forSpan('s2')[0]?.msg, 'split', 'a line split across chunks');
+  t.equal(logs.forSpan('s3')[0]?.msg, 'no final newline', 'the last line, once the input ends');
+  t.same(passed, ['plain\rtext'], 'a text line passes through whole (the printer escapes its CR)');
 });
 
 t.test('log memory is bounded', async (t) => {
