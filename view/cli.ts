@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { startReceiver } from '../receiver/index.js';
 import { type AssembledTrace, TraceAssembler } from './assembler.js';
+import { escapeControls, escapeJsonControls } from './escape.js';
 import { LogsBySpan } from './logs.js';
 import { renderTrace } from './tree.js';
 
@@ -24,7 +25,8 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
 }
 
 export function traceAsJson(trace: AssembledTrace, logs: LogsBySpan | undefined): string {
-  return JSON.stringify(
+  // Exact text, but no raw control character reaches a terminal (see escape.ts).
+  const json = JSON.stringify(
     {
       traceId: trace.traceId,
       updated: trace.updated,
@@ -32,6 +34,7 @@ export function traceAsJson(trace: AssembledTrace, logs: LogsBySpan | undefined)
     },
     (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
   );
+  return escapeJsonControls(json);
 }
 
 async function view(args: string[]): Promise<void> {
@@ -67,8 +70,9 @@ async function view(args: string[]): Promise<void> {
     discard: true,
     onSpans: (spans) => assembler.add(spans),
   });
-  // App lines without span ids pass through, so piping an app into the viewer hides nothing.
-  void logs?.follow(process.stdin, (line) => process.stderr.write(`${line}\n`));
+  // App lines without span ids pass through, so piping an app into the viewer hides nothing;
+  // escaped like everything else the viewer did not write itself.
+  void logs?.follow(process.stdin, (line) => process.stderr.write(`${escapeControls(line)}\n`));
   process.stderr.write(`otel-preload view: receiving OTLP on ${receiver.grpcUrl} (gRPC) and ${receiver.httpUrl} (HTTP); Ctrl-C to stop\n`);
   const stop = () => {
     assembler.flush();
