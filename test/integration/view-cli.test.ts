@@ -178,3 +178,30 @@ t.test('--json keeps received text exact and still writes no raw control charact
   t.equal(root?.attributes[`key${HOSTILE.csi}`], `value${ALL}`, 'attribute keys and values exact');
   t.equal(root?.events[0]?.name, `event${ALL}`);
 });
+
+t.test('view --logs - with a finite input: prints everything pending, then exits 0 when the input ends', async (t) => {
+  // A quiet period far longer than the test: only the end of the input can make it print.
+  const viewer = await startViewer(['--logs', '-', '--quiet-ms', '600000']);
+  t.teardown(() => viewer.child.kill('SIGKILL'));
+  const payloads = JSON.parse(readFileSync(fixture('otlp', 'create-task.json'), 'utf8')) as { resourceSpans: { scopeSpans: { spans: { name: string; traceId: string; spanId: string }[] }[] }[] }[];
+  for (const payload of payloads) {
+    const response = await fetch(`${viewer.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    t.equal(response.status, 200);
+  }
+  const spans = payloads.flatMap((payload) => payload.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+  const consumer = spans.find((span) => span.name === 'process web-crawl-tasks');
+  // OTLP/JSON carries ids as base64 or hex depending on the writer; the tree shows the one LogsBySpan keys by.
+  const hex = (id: string) => (/^[0-9a-f]+$/.test(id) ? id : Buffer.from(id, 'base64').toString('hex'));
+  const stdin = viewer.child.stdin!;
+  stdin.write('starting\n');
+  stdin.write(`${JSON.stringify({ level: 30, msg: 'task running', trace_id: hex(consumer!.traceId), span_id: hex(consumer!.spanId) })}\n`);
+  stdin.end(`${JSON.stringify({ level: 30, msg: 'last line, no newline', trace_id: hex(consumer!.traceId), span_id: hex(consumer!.spanId) })}`);
+  const code = await Promise.race([viewer.exited, new Promise((resolve) => setTimeout(() => resolve('still running 10 s after its input ended'), 10_000))]);
+  t.equal(code, 0, 'exits 0 by itself');
+  const golden = readFileSync(fixture('otlp', 'create-task.tree.txt'), 'utf8').split('\n');
+  const printed = viewer.output().split('\n');
+  t.same(printed.filter((line) => !line.includes('· log:')).slice(0, golden.length - 1), golden.slice(0, -1), 'the pending trace, printed whole');
+  const at = printed.findIndex((line) => line.includes('process web-crawl-tasks'));
+  t.same(printed.slice(at + 1, at + 3).map((line) => line.trim()), ['│ · log: task running', '│ · log: last line, no newline'], 'with every log line under its span, the unterminated last one too');
+  t.match(viewer.errors(), /^starting$/m, 'app lines without span ids passed through');
+});
