@@ -45,11 +45,28 @@ export function describeSpan(span: CollectedSpan): string {
   return parts.join(' ');
 }
 
+const STATEMENT_KEYS = ['db.query.text', 'db.statement'];
+
+/**
+ * A SQL statement's line breaks and indentation are layout, not content, and the tree shows
+ * it on one line: runs of them become one space, not `\n`. Only spaces, tabs, CR and LF;
+ * every other control character is escaped like anywhere else.
+ */
+function withFlatStatement(span: CollectedSpan): CollectedSpan {
+  if (!STATEMENT_KEYS.some((key) => typeof span.attributes[key] === 'string')) return span;
+  const attributes = { ...span.attributes };
+  for (const key of STATEMENT_KEYS) {
+    const value = attributes[key];
+    if (typeof value === 'string') attributes[key] = value.replace(/[ \t\r\n]+/g, ' ');
+  }
+  return { ...span, attributes };
+}
+
 export function renderTrace(received: CollectedSpan[], options: TreeOptions = {}): string {
   // The printing boundary: everything below works on text a terminal can only show.
   // Escaping the whole span (names, attributes with their keys, status, events, resource)
   // and each log line here, once, means no field added to the tree later can forget it.
-  const spans = received.map((span) => escapeDeep(span) as CollectedSpan);
+  const spans = received.map((span) => escapeDeep(withFlatStatement(span)) as CollectedSpan);
   const logsFor = (spanId: string) => (options.logsFor?.(spanId) ?? []).map((log) => ({ ...log, msg: escapeControls(log.msg) }));
   const colour = options.colour ?? false;
   const ids = new Set(spans.map((span) => span.spanId));
