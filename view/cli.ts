@@ -7,10 +7,14 @@
  *   otel-preload view [--grpc-port 4317] [--http-port 4318] [--host 127.0.0.1]
  *                     [--json] [--logs -] [--quiet-ms 1500] [--max-traces 1000] [--no-color]
  *   node --import otel-preload/register app.js | otel-preload view --logs -
+ *
+ * With `--logs -` it stops when its input ends (the piped app has exited): the traces
+ * still waiting are printed, then it exits 0.
  */
 import { parseArgs } from 'node:util';
 import { startReceiver } from '../receiver/index.js';
 import { type AssembledTrace, TraceAssembler } from './assembler.js';
+import { escapeControls, escapeJsonControls } from './escape.js';
 import { LogsBySpan } from './logs.js';
 import { renderTrace } from './tree.js';
 
@@ -24,7 +28,8 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
 }
 
 export function traceAsJson(trace: AssembledTrace, logs: LogsBySpan | undefined): string {
-  return JSON.stringify(
+  // Exact text, but no raw control character reaches a terminal (see escape.ts).
+  const json = JSON.stringify(
     {
       traceId: trace.traceId,
       updated: trace.updated,
@@ -32,6 +37,7 @@ export function traceAsJson(trace: AssembledTrace, logs: LogsBySpan | undefined)
     },
     (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
   );
+  return escapeJsonControls(json);
 }
 
 async function view(args: string[]): Promise<void> {
@@ -67,15 +73,27 @@ async function view(args: string[]): Promise<void> {
     discard: true,
     onSpans: (spans) => assembler.add(spans),
   });
-  // App lines without span ids pass through, so piping an app into the viewer hides nothing.
-  logs?.follow(process.stdin, (line) => process.stderr.write(`${line}\n`));
-  process.stderr.write(`otel-preload view: receiving OTLP on ${receiver.grpcUrl} (gRPC) and ${receiver.httpUrl} (HTTP); Ctrl-C to stop\n`);
-  const stop = () => {
+  let stopping = false;
+  /** Shows every trace still waiting, stops receiving, and exits once stdout has taken it all. */
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     assembler.flush();
-    void receiver.close().then(() => process.exit(0));
+    await receiver.close();
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  process.stderr.write(`otel-preload view: receiving OTLP on ${receiver.grpcUrl} (gRPC) and ${receiver.httpUrl} (HTTP); ${logs === undefined ? 'Ctrl-C' : 'end of input or Ctrl-C'} to stop\n`);
+  if (logs !== undefined) {
+    // App lines without span ids pass through, so piping an app into the viewer hides nothing;
+    // escaped like everything else the viewer did not write itself.
+    await logs.follow(process.stdin, (line) => process.stderr.write(`${escapeControls(line)}\n`));
+    // `app | otel-preload view --logs -`: the input ends when the app has exited, after its
+    // preload flushed its last spans to us, so everything there is to show has arrived.
+    await stop();
+  }
 }
 
 async function main(argv: string[]): Promise<void> {

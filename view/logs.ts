@@ -3,7 +3,6 @@
  * were written in, so the viewer can show each log line under its span.
  * Bounded: past `maxLines`, the oldest are forgotten.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
 export interface LogLine {
@@ -48,10 +47,30 @@ export class LogsBySpan {
     return this.bySpan.get(spanId) ?? [];
   }
 
-  follow(stream: Readable, passThrough?: (line: string) => void): void {
-    const lines = createInterface({ input: stream });
-    lines.on('line', (line) => {
-      if (!this.addLine(line)) passThrough?.(line);
+  /**
+   * Reads `stream` line by line; resolves once it has ended and every line was handled.
+   * Lines end at LF only (a CR before it is dropped): readline would also split at CR alone
+   * and at U+2028/U+2029, which JSON writers such as pino leave raw inside strings, so one
+   * record would arrive as broken pieces.
+   */
+  follow(stream: Readable, passThrough?: (line: string) => void): Promise<void> {
+    const handle = (line: string) => {
+      const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+      if (!this.addLine(text)) passThrough?.(text);
+    };
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      lines.forEach(handle);
+    });
+    return new Promise((resolve, reject) => {
+      stream.once('end', () => {
+        if (rest !== '') handle(rest);
+        resolve();
+      });
+      stream.once('error', reject);
     });
   }
 

@@ -3,6 +3,7 @@
  * did, how long it took, and the few attributes that matter for its kind.
  */
 import type { CollectedSpan } from '../receiver/index.js';
+import { escapeControls, escapeDeep } from './escape.js';
 
 export interface TreeOptions {
   colour?: boolean;
@@ -44,7 +45,29 @@ export function describeSpan(span: CollectedSpan): string {
   return parts.join(' ');
 }
 
-export function renderTrace(spans: CollectedSpan[], options: TreeOptions = {}): string {
+const STATEMENT_KEYS = ['db.query.text', 'db.statement'];
+
+/**
+ * A SQL statement's line breaks and indentation are layout, not content, and the tree shows
+ * it on one line: runs of them become one space, not `\n`. Only spaces, tabs, CR and LF;
+ * every other control character is escaped like anywhere else.
+ */
+function withFlatStatement(span: CollectedSpan): CollectedSpan {
+  if (!STATEMENT_KEYS.some((key) => typeof span.attributes[key] === 'string')) return span;
+  const attributes = { ...span.attributes };
+  for (const key of STATEMENT_KEYS) {
+    const value = attributes[key];
+    if (typeof value === 'string') attributes[key] = value.replace(/[ \t\r\n]+/g, ' ');
+  }
+  return { ...span, attributes };
+}
+
+export function renderTrace(received: CollectedSpan[], options: TreeOptions = {}): string {
+  // The printing boundary: everything below works on text a terminal can only show.
+  // Escaping the whole span (names, attributes with their keys, status, events, resource)
+  // and each log line here, once, means no field added to the tree later can forget it.
+  const spans = received.map((span) => escapeDeep(withFlatStatement(span)) as CollectedSpan);
+  const logsFor = (spanId: string) => (options.logsFor?.(spanId) ?? []).map((log) => ({ ...log, msg: escapeControls(log.msg) }));
   const colour = options.colour ?? false;
   const ids = new Set(spans.map((span) => span.spanId));
   const children = new Map<string, CollectedSpan[]>();
@@ -68,7 +91,7 @@ export function renderTrace(spans: CollectedSpan[], options: TreeOptions = {}): 
     lines.push(`${prefix}${branch}${name}${kind}${detail ? `  ${paint(colour, '2', detail)}` : ''}  ${ms(span)}${flag}`);
   };
   const logs = (span: CollectedSpan, prefix: string) => {
-    for (const log of options.logsFor?.(span.spanId) ?? []) {
+    for (const log of logsFor(span.spanId)) {
       const level = log.level !== undefined && log.level >= 50 ? 'error' : log.level !== undefined && log.level >= 40 ? 'warn' : 'log';
       lines.push(`${prefix}${paint(colour, level === 'log' ? '36' : level === 'warn' ? '33' : '31', `· ${level}: ${shorten(log.msg, 80)}`)}`);
     }

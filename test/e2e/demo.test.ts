@@ -33,6 +33,42 @@ t.test('the demo prints the create-task tree', async (t) => {
   t.notMatch(stdout, /^GET \/health {2}/m, 'no trace for the health probe');
 });
 
+t.test('each request is followed by its tree within about a second, and no kafkajs warning', async (t) => {
+  await requireServices();
+  const { spawn } = await import('node:child_process');
+  const demo = spawn(process.execPath, [join(repoRoot, 'dist', 'view', 'demo.js')], { env: appEnv({ OTEL_BSP_SCHEDULE_DELAY: undefined }), stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Each stdout line with the time it arrived. */
+  const lines: { at: number; text: string }[] = [];
+  let partial = '';
+  demo.stdout.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    for (const text of parts) lines.push({ at: Date.now(), text });
+  });
+  let stderr = '';
+  demo.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => demo.on('exit', (exitCode) => resolve(exitCode)));
+  t.equal(code, 0, 'the demo exits 0');
+  t.notMatch(stderr, /TimeoutNegativeWarning|negative number/, 'no TimeoutNegativeWarning from kafkajs', { stderr });
+  const texts = lines.map((line) => line.text);
+  const output = { stdout: texts.join('\n') }; // shown when an assertion fails
+  // The request line the demo prints ("POST /api/tasks → 201"), then the root line of its tree ("POST /api/tasks  201  …").
+  for (const [request, root] of [
+    [/^POST \/api\/tasks → 201$/, /^POST \/api\/tasks {2}201 /],
+    [/^GET \/api\/tasks\/\d+ → 200$/, /^GET \/api\/tasks\/:id {2}200 /],
+    [/^GET \/api\/metrics\?hours=24 → 200$/, /^GET \/api\/metrics {2}200 /],
+    [/^POST \/api\/tasks → 400$/, /^POST \/api\/tasks {2}400 /],
+  ]) {
+    const sent = texts.findIndex((text) => request.test(text));
+    const tree = texts.findIndex((text, i) => i > sent && root.test(text));
+    t.ok(sent >= 0 && tree > sent, `${String(request)} is printed, then its tree`, output);
+    const next = texts.findIndex((text, i) => i > sent && / → \d{3}$/.test(text));
+    t.ok(next === -1 || tree < next, 'its tree comes before the next request', output);
+    const delay = (lines[tree]?.at ?? Infinity) - (lines[sent]?.at ?? 0);
+    t.ok(delay <= 1500, `and within about a second of it (${delay} ms)`);
+  }
+});
+
 t.test('with OTEL_EXPORTER_OTLP_ENDPOINT the demo sends there and prints the trace ids', async (t) => {
   await requireServices();
   const { startReceiver } = await import('../../receiver/index.js');

@@ -1,12 +1,14 @@
 // The viewer's pieces without a network: the tree from a recorded OTLP payload
 // (golden output), trace assembly with late spans, and the memory bounds.
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { spansFromRequest } from '../../receiver/decode.js';
 import { decodeTraceRequest } from '../../receiver/decode.js';
 import type { CollectedSpan } from '../../receiver/index.js';
 import { type AssembledTrace, TraceAssembler } from '../../view/assembler.js';
 import { LogsBySpan } from '../../view/logs.js';
+import { escapeControls, escapeJsonControls } from '../../view/escape.js';
 import { renderTrace } from '../../view/tree.js';
 import { fixture } from '../helpers/app.js';
 
@@ -42,6 +44,22 @@ t.test('log lines appear under the span they were written in', async (t) => {
   const lines = renderTrace(spans, { logsFor: (id) => logs.forSpan(id) }).split('\n');
   const at = lines.findIndex((line) => line.includes('process web-crawl-tasks'));
   t.match(lines[at + 1], '· log: task running', 'right under its span');
+});
+
+t.test('a piped pino line is one record even with a raw U+2028, CR or a partial last line', async (t) => {
+  const logs = new LogsBySpan();
+  const passed: string[] = [];
+  const input = new PassThrough();
+  const done = logs.follow(input, (line) => passed.push(line));
+  // pino (like JSON.stringify) leaves U+2028/U+2029 raw inside strings; readline would split there.
+  input.write(`${JSON.stringify({ msg: 'a\u2028b\u2029c', trace_id: 't', span_id: 's1' })}\r\n{"msg":"spl`);
+  input.write(`it","trace_id":"t","span_id":"s2"}\nplain\rtext\n`);
+  input.end(JSON.stringify({ msg: 'no final newline', trace_id: 't', span_id: 's3' }));
+  await done;
+  t.equal(logs.forSpan('s1')[0]?.msg, 'a\u2028b\u2029c', 'kept whole, CRLF ending accepted');
+  t.equal(logs.forSpan('s2')[0]?.msg, 'split', 'a line split across chunks');
+  t.equal(logs.forSpan('s3')[0]?.msg, 'no final newline', 'the last line, once the input ends');
+  t.same(passed, ['plain\rtext'], 'a text line passes through whole (the printer escapes its CR)');
 });
 
 t.test('log memory is bounded', async (t) => {
@@ -86,4 +104,47 @@ t.test('traces are evicted past the bound, oldest first', async (t) => {
   t.same(shown.map((trace) => trace.traceId.replace(/^0+/, '')).sort(), expected.sort(), 'the ten newest traces are kept');
   t.ok(!shown.some((trace) => trace.traceId.endsWith('00')), 'the first traces were forgotten');
   t.equal(shown.find((trace) => trace.traceId.endsWith('99'))?.spans.length, 5, 'spans per trace are bounded too');
+});
+
+t.test('control characters in received text are shown escaped, never acted on by the terminal', async (t) => {
+  const cases: [string, string][] = [
+    ['\x1b[2Jcleared', '\\x1b[2Jcleared'],
+    ['\x1b]0;owned\x07title', '\\x1b]0;owned\\x07title'],
+    ['ok\r\nFAKE LINE', 'ok\\r\\nFAKE LINE'],
+    ['tab\there', 'tab\\there'],
+    ['nul\x00del\x7f', 'nul\\x00del\\x7f'],
+    ['c1 \u009b2J \u009d0;t\u009c', 'c1 \\x9b2J \\x9d0;t\\x9c'],
+    ['line\u2028para\u2029', 'line\\u2028para\\u2029'],
+    ['bidi \u202egnp.exe\u202c \u2066x\u2069 \u200f\u061c', 'bidi \\u202egnp.exe\\u202c \\u2066x\\u2069 \\u200f\\u061c'],
+    ['plain é ü 漢字 \\x1b C:\\dir', 'plain é ü 漢字 \\x1b C:\\dir'],
+  ];
+  for (const [raw, shown] of cases) t.equal(escapeControls(raw), shown, `shown as ${shown}`);
+  const json = escapeJsonControls(JSON.stringify({ k: 'a\u009b\u2028\u202e\x1b' }));
+  t.notMatch(json, /[\u0080-\u009f\u2028\u202e\x1b]/, 'the JSON form keeps none raw');
+  t.same(JSON.parse(json), { k: 'a\u009b\u2028\u202e\x1b' }, 'and still decodes to the exact text');
+});
+
+t.test('the tree shows hostile names, attributes, status and log lines escaped', async (t) => {
+  const [template] = recordedSpans();
+  const evil = '\x1b[2J\x1b]0;title\x07\r\nFAKE';
+  const span: CollectedSpan = {
+    ...template,
+    parentSpanId: undefined,
+    kind: 'client',
+    name: `name${evil}`,
+    attributes: { 'db.system.name': `db${evil}`, 'db.query.text': `SELECT ${evil}`, 'url.full': `http://x/${evil}`, 'http.response.status_code': `5${evil}` },
+    status: { code: 'error', message: `status${evil}` },
+    resource: { 'service.name': `svc${evil}` },
+  };
+  const logs = new LogsBySpan();
+  logs.addLine(JSON.stringify({ level: 50, msg: `log${evil}`, trace_id: span.traceId, span_id: span.spanId }));
+  for (const colour of [false, true]) {
+    const text = renderTrace([span, { ...span, spanId: 'child', parentSpanId: span.spanId }], { colour, logsFor: (id) => logs.forSpan(id) });
+    const withoutOurColours = text.replace(/\x1b\[[0-9;]*m/g, '');
+    t.notMatch(withoutOurColours, /[\x00-\x09\x0b-\x1f\x7f]/, `no control character from the data (colour ${colour})`);
+    t.notOk(text.split('\n').some((line) => line.startsWith('FAKE')), 'no forged line');
+    for (const shown of ['name\\x1b[2J\\x1b]0;title\\x07\\r\\nFAKE', 'svc\\x1b[2J', 'db\\x1b[2J', 'status\\x1b[2J', 'log\\x1b[2J', 'http://x/\\x1b[2J']) {
+      t.ok(withoutOurColours.includes(shown), `shows ${shown}`);
+    }
+  }
 });
