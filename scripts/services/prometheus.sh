@@ -5,12 +5,12 @@
 #
 #   scripts/services/prometheus.sh {install|start|stop|status|restart}
 #
-# Port: 59090 (HTTP API).
+# Port: $OTEL_PRELOAD_PROMETHEUS_PORT (HTTP API, default 59090).
 set -euo pipefail
 SERVICE_NAME=prometheus
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PORT=59090
+PORT="$PROMETHEUS_PORT"
 DATA_DIR="$STATE_DIR/prometheus"
 CONFIG="$DATA_DIR/prometheus.yml"
 TARGETS="$DATA_DIR/targets.json"
