@@ -4,9 +4,10 @@
 # into the cache, and run with our scripts/services/jaeger.yaml.
 #
 #   scripts/services/jaeger.sh {install|start|stop|status|restart}
+#   scripts/services/jaeger.sh binary    # prints the binary's path and the config's (tests run a private one)
 #
-# Ports (defaults): OTLP gRPC 54317, OTLP HTTP 54318, query HTTP API 56686, query gRPC
-# 56685; each moved by OTEL_PRELOAD_JAEGER_{OTLP_GRPC,OTLP_HTTP,QUERY,QUERY_GRPC}_PORT.
+# Ports (defaults): OTLP gRPC 24317, OTLP HTTP 24318, query HTTP API 26686, query gRPC
+# 26685; each moved by OTEL_PRELOAD_JAEGER_{OTLP_GRPC,OTLP_HTTP,QUERY,QUERY_GRPC}_PORT.
 #
 # Why a module of our own: `go install github.com/jaegertracing/jaeger/cmd/jaeger@v1.76.0`
 # is refused because Jaeger's go.mod has `replace` directives. Taken as a tool
@@ -133,4 +134,7 @@ do_status() {
   fi
 }
 
-dispatch "$@"
+case "${1:-}" in
+  binary) printf '%s\n%s\n' "$JAEGER_BIN" "$CONFIG" ;;
+  *) dispatch "$@" ;;
+esac

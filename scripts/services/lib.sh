@@ -28,14 +28,17 @@ mkdir -p "$CACHE_DIR" "$STATE_DIR" "$LOG_DIR"
 
 # Ports (127.0.0.1). Changing one matters when the service is started; to run a second,
 # separate set of services, give it its own OTEL_PRELOAD_STATE as well as other ports.
+# Jaeger's are below Linux's ephemeral range (32768-60999): a port in that range can be
+# taken, at the moment a service starts, by the local end of some outgoing connection
+# (seen here: Jaeger's query port held by a client connection to PostgreSQL).
 PG_PORT="${OTEL_PRELOAD_PG_PORT:-55432}"
 KAFKA_PORT="${OTEL_PRELOAD_KAFKA_PORT:-59092}"
 KAFKA_CONTROLLER_PORT="${OTEL_PRELOAD_KAFKA_CONTROLLER_PORT:-59093}"
 PROMETHEUS_PORT="${OTEL_PRELOAD_PROMETHEUS_PORT:-59090}"
-JAEGER_OTLP_GRPC_PORT="${OTEL_PRELOAD_JAEGER_OTLP_GRPC_PORT:-54317}"
-JAEGER_OTLP_HTTP_PORT="${OTEL_PRELOAD_JAEGER_OTLP_HTTP_PORT:-54318}"
-JAEGER_QUERY_PORT="${OTEL_PRELOAD_JAEGER_QUERY_PORT:-56686}"
-JAEGER_QUERY_GRPC_PORT="${OTEL_PRELOAD_JAEGER_QUERY_GRPC_PORT:-56685}"
+JAEGER_OTLP_GRPC_PORT="${OTEL_PRELOAD_JAEGER_OTLP_GRPC_PORT:-24317}"
+JAEGER_OTLP_HTTP_PORT="${OTEL_PRELOAD_JAEGER_OTLP_HTTP_PORT:-24318}"
+JAEGER_QUERY_PORT="${OTEL_PRELOAD_JAEGER_QUERY_PORT:-26686}"
+JAEGER_QUERY_GRPC_PORT="${OTEL_PRELOAD_JAEGER_QUERY_GRPC_PORT:-26685}"
 
 # The lock `up` and `down` hold on fd 9 for their whole run. The service scripts close
 # that descriptor at once: the daemons they start would otherwise inherit it and keep
