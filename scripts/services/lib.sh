@@ -53,7 +53,7 @@ esac
 lock_services() {
   exec 9>>"$LOCK_FILE"
   if ! flock -n 9; then
-    log "another checkout's up/down is running on $STATE_DIR; waiting for it (lock $LOCK_FILE)"
+    log "another up/down (of this or another checkout) is running on $STATE_DIR; waiting for it (lock $LOCK_FILE)"
     flock 9
   fi
 }
