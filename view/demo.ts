@@ -28,10 +28,13 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-function run(command: string, args: string[]): Promise<void> {
+/** Runs a services script (its progress and failures on our stderr); resolves with its stdout. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? done(out) : fail(new Error(`${command} ${args.join(' ')} exited with ${code} (its output is above)`))));
   });
 }
 
@@ -47,8 +50,16 @@ async function request(base: string, method: string, path: string, body?: unknow
 
 async function main(): Promise<void> {
   const cleanups: (() => Promise<void> | void)[] = [];
+  // A failing step is reported after whatever failed first, and the rest still run.
   const cleanUp = async () => {
-    for (const step of cleanups.reverse()) await step();
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        say(`while stopping what the demo started: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+      }
+    }
     cleanups.length = 0;
   };
   process.once('SIGINT', () => {
@@ -57,12 +68,16 @@ async function main(): Promise<void> {
   });
 
   try {
-    const servicesWereUp = (await listening(55432)) && (await listening(59092));
-    if (!servicesWereUp) {
-      say('starting PostgreSQL and Kafka (scripts/services/up; the first run installs them, which takes a few minutes)');
-      cleanups.push(() => run(join(root, 'scripts', 'services', 'down'), []));
-      await run(join(root, 'scripts', 'services', 'up'), ['postgres', 'kafka']);
-    }
+    // The services are shared with other checkouts: `up` records a hold for this process
+    // (OTEL_PRELOAD_HOLDER_PID) and `down` releases it, stopping only what no one else holds.
+    const services = join(root, 'scripts', 'services');
+    const holder = { ...process.env, OTEL_PRELOAD_HOLDER_PID: String(process.pid) };
+    const servicesWereUp = (await listening(Number(process.env['OTEL_PRELOAD_PG_PORT'] ?? 55432))) && (await listening(Number(process.env['OTEL_PRELOAD_KAFKA_PORT'] ?? 59092)));
+    if (!servicesWereUp) say('starting PostgreSQL and Kafka (scripts/services/up; the first run installs them, which takes a few minutes)');
+    cleanups.push(() => run(join(services, 'down'), ['postgres', 'kafka'], holder).then(() => undefined));
+    const settings = await run(join(services, 'up'), ['postgres', 'kafka'], holder);
+    // DATABASE_URL and KAFKA_BROKERS as `up` printed them (ports can be moved), unless set.
+    for (const [, key, value] of settings.matchAll(/^export (DATABASE_URL|KAFKA_BROKERS)=(.*)$/gm)) if (key !== undefined && process.env[key] === undefined) process.env[key] = value;
 
     const external = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
     const logs = new LogsBySpan();
@@ -138,6 +153,10 @@ async function main(): Promise<void> {
       await new Promise((done) => setTimeout(done, 1500));
       console.log(`trace ids sent to ${external}:\n${[...traceIds].map((traceId) => `  ${traceId}`).join('\n')}`);
     }
+  } catch (error) {
+    // The failure first; what cleaning up says comes after it.
+    say(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
   } finally {
     await cleanUp();
   }
