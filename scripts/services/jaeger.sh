@@ -19,7 +19,7 @@ SERVICE_NAME=jaeger
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # v1.76.0 is the Go module version of Jaeger 2.x (the v2 line keeps the v1 module path).
-JAEGER_VERSION="${JAEGER_VERSION:-v1.76.0}"
+JAEGER_VERSION=v1.76.0
 JAEGER_MODULE=github.com/jaegertracing/jaeger
 JAEGER_HOME="$CACHE_DIR/jaeger-$JAEGER_VERSION"
 JAEGER_BIN="$JAEGER_HOME/jaeger"
@@ -27,8 +27,9 @@ BUILD_LOG="$JAEGER_HOME/build.log"
 CONFIG="$SERVICES_DIR/jaeger.yaml"
 PIDFILE="$STATE_DIR/jaeger.pid"
 SERVICE_LOG="$LOG_DIR/jaeger.log"
-# The memory store is a ring buffer of this many traces (the oldest are dropped).
-export JAEGER_MAX_TRACES="${JAEGER_MAX_TRACES:-100000}"
+# The memory store is a ring buffer of this many traces (the oldest are dropped). The
+# JAEGER_* variables exported here are the ${env:...} values of jaeger.yaml.
+export JAEGER_MAX_TRACES=100000
 export JAEGER_OTLP_GRPC_PORT JAEGER_OTLP_HTTP_PORT JAEGER_QUERY_PORT JAEGER_QUERY_GRPC_PORT
 QUERY_URL="http://127.0.0.1:$JAEGER_QUERY_PORT"
 
@@ -113,7 +114,7 @@ do_start() {
       >>"$SERVICE_LOG" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
   fi
-  WAIT_FOR_PID="$(cat "$PIDFILE")" wait_for "${JAEGER_READY_TIMEOUT:-60}" "Jaeger $QUERY_URL/api/v3/services and its OTLP ports" ready ||
+  WAIT_FOR_PID="$(cat "$PIDFILE")" wait_for 60 "Jaeger $QUERY_URL/api/v3/services and its OTLP ports" ready ||
     fail "Jaeger did not become ready ($QUERY_URL/api/v3/services, OTLP 127.0.0.1:$JAEGER_OTLP_GRPC_PORT and :$JAEGER_OTLP_HTTP_PORT)"
   log "ready: query API $QUERY_URL, OTLP grpc 127.0.0.1:$JAEGER_OTLP_GRPC_PORT, OTLP http 127.0.0.1:$JAEGER_OTLP_HTTP_PORT"
 }
