@@ -18,19 +18,22 @@ export class CommandFailed extends Error {
 
 /**
  * Runs a command with its stderr shown as it comes (the first install takes minutes and
- * says so there) and its last `tailLines` lines kept for the error if it fails.
+ * says so there) and its last `tailLines` lines kept for the error if it fails;
+ * resolves with what it wrote to stdout.
  */
-export function run(command: string, args: string[], tailLines = 20): Promise<void> {
+export function run(command: string, args: string[], tailLines = 20, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
     let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
       text = (text + chunk.toString()).slice(-64 * 1024);
     });
     child.on('error', fail);
     child.on('close', (code) => {
-      if (code === 0) return done();
+      if (code === 0) return done(out);
       const lines = text.split('\n').filter((line) => line.trim() !== '');
       fail(new CommandFailed([command, ...args].join(' '), code, lines.slice(-tailLines)));
     });

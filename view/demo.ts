@@ -49,12 +49,16 @@ async function main(cleanups: Cleanup[]): Promise<void> {
     void cleanUp(cleanups).then(() => process.exit(130));
   });
 
-  const servicesWereUp = (await listening(55432)) && (await listening(59092));
-  if (!servicesWereUp) {
-    say('starting PostgreSQL and Kafka (scripts/services/up; the first run installs them, which takes a few minutes)');
-    cleanups.push(() => run(join(root, 'scripts', 'services', 'down'), []));
-    await run(join(root, 'scripts', 'services', 'up'), ['postgres', 'kafka']);
-  }
+  // The services are shared with other checkouts: `up` records a hold for this process
+  // (OTEL_PRELOAD_HOLDER_PID) and `down` releases it, stopping only what no one else holds.
+  const services = join(root, 'scripts', 'services');
+  const holder = { ...process.env, OTEL_PRELOAD_HOLDER_PID: String(process.pid) };
+  const servicesWereUp = (await listening(Number(process.env['OTEL_PRELOAD_PG_PORT'] ?? 55432))) && (await listening(Number(process.env['OTEL_PRELOAD_KAFKA_PORT'] ?? 59092)));
+  if (!servicesWereUp) say('starting PostgreSQL and Kafka (scripts/services/up; the first run installs them, which takes a few minutes)');
+  cleanups.push(() => run(join(services, 'down'), ['postgres', 'kafka'], 20, holder).then(() => undefined));
+  const settings = await run(join(services, 'up'), ['postgres', 'kafka'], 20, holder);
+  // DATABASE_URL and KAFKA_BROKERS as `up` printed them (ports can be moved), unless set.
+  for (const [, key, value] of settings.matchAll(/^export (DATABASE_URL|KAFKA_BROKERS)=(.*)$/gm)) if (key !== undefined && process.env[key] === undefined) process.env[key] = value;
 
   const external = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   const logs = new LogsBySpan();

@@ -4,7 +4,8 @@
 #
 #   scripts/services/kafka.sh {install|start|stop|status|restart}
 #
-# Ports: PLAINTEXT 127.0.0.1:59092 (clients), CONTROLLER 127.0.0.1:59093.
+# Ports: PLAINTEXT 127.0.0.1:$OTEL_PRELOAD_KAFKA_PORT (clients, default 59092), CONTROLLER
+# 127.0.0.1:$OTEL_PRELOAD_KAFKA_CONTROLLER_PORT (default 59093).
 # Helpers for tests/debugging, after install:
 #   scripts/services/kafka.sh tool org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:59092 --list
 #   scripts/services/kafka.sh classpath     # prints the java class path ('<libs>/*')
@@ -21,8 +22,8 @@ RELOAD4J_VERSION=1.2.25
 SLF4J_VERSION=1.7.36 # the slf4j-api line Kafka 3.9 is built against
 DEPENDENCY_PLUGIN_VERSION=3.8.1
 
-PORT=59092
-CONTROLLER_PORT=59093
+PORT="$KAFKA_PORT"
+CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT"
 # Any 16-byte base64url id works; a fixed one saves a JVM start (StorageTool random-uuid).
 CLUSTER_ID="${KAFKA_CLUSTER_ID:-b3RlbC1wcmVsb2FkLWthZg}"
 

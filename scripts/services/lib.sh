@@ -3,10 +3,17 @@
 #
 #   SERVICE_NAME=kafka; . "$(dirname "$0")/lib.sh"
 #
-# Environment:
+# Environment (documented once, with the ports, in the README's "Real services" section):
 #   OTEL_PRELOAD_CACHE  downloads / builds reused between runs (default ~/.cache/otel-preload)
-#   OTEL_PRELOAD_STATE  data dirs, logs, pid files of the running services
-#                       (default /tmp/otel-preload-services)
+#   OTEL_PRELOAD_STATE  data dirs, logs, pid files, holds and the lock of the running
+#                       services (default /tmp/otel-preload-services)
+#   OTEL_PRELOAD_*_PORT where each service listens (defaults below)
+#   OTEL_PRELOAD_HOLDER_PID  see "Holds" below
+#
+# Sharing: every checkout on the machine uses the same services (same state dir, same
+# ports). `up` and `down` run one at a time (an flock on $STATE/lock), and each `up`
+# records a hold per service for its checkout; `down` drops this checkout's hold and
+# stops a service only when no hold on it remains.
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 SERVICES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,6 +25,72 @@ SERVICE_NAME="${SERVICE_NAME:-services}"
 SERVICE_LOG="${SERVICE_LOG:-}"
 
 mkdir -p "$CACHE_DIR" "$STATE_DIR" "$LOG_DIR"
+
+# Ports (127.0.0.1). Changing one matters when the service is started; to run a second,
+# separate set of services, give it its own OTEL_PRELOAD_STATE as well as other ports.
+# Jaeger's are below Linux's ephemeral range (32768-60999): a port in that range can be
+# taken, at the moment a service starts, by the local end of some outgoing connection
+# (seen here: Jaeger's query port held by a client connection to PostgreSQL).
+PG_PORT="${OTEL_PRELOAD_PG_PORT:-55432}"
+KAFKA_PORT="${OTEL_PRELOAD_KAFKA_PORT:-59092}"
+KAFKA_CONTROLLER_PORT="${OTEL_PRELOAD_KAFKA_CONTROLLER_PORT:-59093}"
+PROMETHEUS_PORT="${OTEL_PRELOAD_PROMETHEUS_PORT:-59090}"
+JAEGER_OTLP_GRPC_PORT="${OTEL_PRELOAD_JAEGER_OTLP_GRPC_PORT:-24317}"
+JAEGER_OTLP_HTTP_PORT="${OTEL_PRELOAD_JAEGER_OTLP_HTTP_PORT:-24318}"
+JAEGER_QUERY_PORT="${OTEL_PRELOAD_JAEGER_QUERY_PORT:-26686}"
+JAEGER_QUERY_GRPC_PORT="${OTEL_PRELOAD_JAEGER_QUERY_GRPC_PORT:-26685}"
+
+# The lock `up` and `down` hold on fd 9 for their whole run. The service scripts close
+# that descriptor at once: the daemons they start would otherwise inherit it and keep
+# the lock held for as long as they run.
+LOCK_FILE="$STATE_DIR/lock"
+case "$SERVICE_NAME" in
+  up | down) ;;
+  *) exec 9>&- ;;
+esac
+
+# lock_services: waits (saying so) until no other up/down runs on this state dir.
+lock_services() {
+  exec 9>>"$LOCK_FILE"
+  if ! flock -n 9; then
+    log "another up/down (of this or another checkout) is running on $STATE_DIR; waiting for it (lock $LOCK_FILE)"
+    flock 9
+  fi
+}
+
+# Holds. Who holds: this checkout (its path), or, with OTEL_PRELOAD_HOLDER_PID set (CI,
+# the demo), that process of this checkout, whose hold ends when it exits.
+HOLDS_DIR="$STATE_DIR/holds"
+CHECKOUT="$(cd "$SERVICES_DIR/../.." && pwd)"
+holder() {
+  if [ -n "${OTEL_PRELOAD_HOLDER_PID:-}" ]; then echo "$CHECKOUT pid ${OTEL_PRELOAD_HOLDER_PID}"; else echo "$CHECKOUT"; fi
+}
+hold_file() { echo "$HOLDS_DIR/$1/$(holder | sha256sum | cut -c1-16)"; }
+
+# hold <service>: records this holder's hold on the service.
+hold() {
+  mkdir -p "$HOLDS_DIR/$1"
+  printf 'holder=%s\ncheckout=%s\npid=%s\n' "$(holder)" "$CHECKOUT" "${OTEL_PRELOAD_HOLDER_PID:-}" >"$(hold_file "$1")"
+}
+
+# release <service>: drops this holder's hold (if any).
+release() { rm -f "$(hold_file "$1")"; }
+
+# holders <service>: prints the live holders, one a line, after deleting stale holds
+# (a process that has exited, a checkout that no longer exists).
+holders() {
+  local file pid checkout
+  for file in "$HOLDS_DIR/$1"/*; do
+    [ -f "$file" ] || continue
+    pid="$(sed -n 's/^pid=//p' "$file")"
+    checkout="$(sed -n 's/^checkout=//p' "$file")"
+    if { [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; } || [ ! -d "$checkout" ]; then
+      rm -f "$file"
+      continue
+    fi
+    sed -n 's/^holder=//p' "$file"
+  done
+}
 
 log() {
   printf '[services:%s] %s\n' "$SERVICE_NAME" "$*" >&2

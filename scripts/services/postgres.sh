@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL cluster on 127.0.0.1:55432 (Debian/Ubuntu packages), database `tasks`.
+# Throwaway PostgreSQL cluster on 127.0.0.1:$OTEL_PRELOAD_PG_PORT (default 55432) (Debian/Ubuntu packages), database `tasks`.
 #
 #   scripts/services/postgres.sh {install|start|stop|status|restart}
 #
 # The cluster is run by the `postgres` OS user (via runuser as root, or sudo -n), trust
-# authentication for 127.0.0.1 only, fsync off. DATABASE_URL=postgres://postgres@127.0.0.1:55432/tasks
+# authentication for 127.0.0.1 only, fsync off. DATABASE_URL=postgres://postgres@127.0.0.1:<port>/tasks
 set -euo pipefail
 SERVICE_NAME=postgres
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PORT=55432
+PORT="$PG_PORT"
 DATABASE=tasks
 DIR="$STATE_DIR/postgres"
 DATA_DIR="$DIR/data"

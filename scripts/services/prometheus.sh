@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Prometheus from Debian's package, on 127.0.0.1, scraping the targets listed in
-# $STATE/prometheus/targets.json (file service discovery: tests write that file and
+# $STATE/prometheus/targets/*.json (file service discovery: each test writes a file of
+# its own there, so that tests of two checkouts never overwrite each other's, and
 # Prometheus picks it up at once), every second.
 #
 #   scripts/services/prometheus.sh {install|start|stop|status|restart}
 #
-# Port: 59090 (HTTP API).
+# Port: $OTEL_PRELOAD_PROMETHEUS_PORT (HTTP API, default 59090).
 set -euo pipefail
 SERVICE_NAME=prometheus
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PORT=59090
+PORT="$PROMETHEUS_PORT"
 DATA_DIR="$STATE_DIR/prometheus"
 CONFIG="$DATA_DIR/prometheus.yml"
-TARGETS="$DATA_DIR/targets.json"
+TARGETS="$DATA_DIR/targets"
 PIDFILE="$STATE_DIR/prometheus.pid"
 SERVICE_LOG="$LOG_DIR/prometheus.log"
 
@@ -30,7 +31,7 @@ do_install() {
 
 write_config() {
   mkdir -p "$DATA_DIR"
-  [ -f "$TARGETS" ] || echo '[]' >"$TARGETS"
+  mkdir -p "$TARGETS"
   cat >"$CONFIG" <<YAML
 global:
   scrape_interval: 1s
@@ -38,7 +39,7 @@ global:
 scrape_configs:
   - job_name: otel-preload-tests
     file_sd_configs:
-      - files: ['$TARGETS']
+      - files: ['$TARGETS/*.json']
         refresh_interval: 1s
 YAML
 }
@@ -62,7 +63,7 @@ do_start() {
     echo $! >"$PIDFILE"
   fi
   WAIT_FOR_PID="$(cat "$PIDFILE")" wait_for 60 "Prometheus on 127.0.0.1:$PORT" ready || fail "Prometheus did not become ready"
-  log "ready: PROMETHEUS_URL=http://127.0.0.1:$PORT (targets file: $TARGETS)"
+  log "ready: PROMETHEUS_URL=http://127.0.0.1:$PORT (targets: $TARGETS/*.json)"
 }
 
 do_stop() {

@@ -1,7 +1,7 @@
 // Metrics with zero code changes, scraped by a real Prometheus (Debian's package):
 // after driving the example, the series users build dashboards on exist with sane values.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { freePort, repoRoot, startApp, stop } from '../helpers/app.js';
@@ -51,7 +51,7 @@ t.test('Prometheus scrapes RED, pool and runtime metrics of the example', async 
   });
   t.teardown(() => stop(app));
   writeFileSync(prometheus.targetsFile, JSON.stringify([{ targets: [`127.0.0.1:${metricsPort}`], labels: { run } }]));
-  t.teardown(() => writeFileSync(prometheus.targetsFile, '[]'));
+  t.teardown(() => rmSync(prometheus.targetsFile, { force: true }));
 
   for (let i = 0; i < 3; i++) {
     const created = await fetch(`http://127.0.0.1:${app.port}/api/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userEmail: 'p@example.org', baseUrl: 'https://example.org', userQuery: `q${i}` }) });

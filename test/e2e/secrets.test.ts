@@ -5,8 +5,8 @@
 // credentials and a token in the URL the worker calls out to (and a Set-Cookie in the
 // answer); personal data in the body that becomes SQL parameters; a SQL parameter that
 // PostgreSQL rejects; a Kafka message's key and value. Each request carries the client's
-// own traceparent, so its whole trace is read back from the backend (the receiver here,
-// Tempo where it is installed) once every expected span is there, and searched for the
+// own traceparent, so its whole trace is read back from the backend (the receiver, and
+// Jaeger's query API) once every expected span is there, and searched for the
 // secrets: raw, percent-encoded and base64. The places where they were redacted must be
 // there, so that recording nothing cannot pass. Run with default settings (API server
 // and worker process), and with the user asking to capture headers, Authorization and
@@ -300,9 +300,9 @@ async function scenario(t: Test, services: Services, backend: Backend, mode: Mod
       t.match(failed.status.message, /out of range/, 'the failed query span says why');
       t.notOk(serialised(spans.filter(isDb)).includes(badId), 'no database span quotes the rejected parameter value');
       // Here the value is in the path anyway; in an app that passes a body value to SQL it is not.
-      const handler = spans.find((s) => s.name.includes('request handler'));
-      t.ok(handler?.events.some((e) => e.name === 'exception'), 'the route handler span records the exception');
-      t.notOk(serialised(handler ? [handler] : []).includes(badId), 'the route handler span does not quote it either (status, exception message, stack)');
+      const server = serverSpan(spans, '/api/tasks/:id');
+      t.ok(server?.events.some((e) => e.name === 'exception'), 'the server span records the exception');
+      t.notOk(serialised(server ? [server] : []).includes(badId), 'the server span does not quote it either (status, exception message, stack)');
     },
   });
 
@@ -353,7 +353,6 @@ async function scenario(t: Test, services: Services, backend: Backend, mode: Mod
 
 for (const backendName of BACKENDS) t.test(`secrets sent through the task-manager example appear nowhere in its traces [${backendName}]`, async (t) => {
   const backend = await openBackend(t, backendName);
-  if (!backend) return;
   const services = await requireServices();
   for (const mode of MODES) await t.test(mode.name, (t) => scenario(t, services, backend, mode));
 });

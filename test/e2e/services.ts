@@ -1,6 +1,7 @@
 // The real services the end-to-end tests run against, as scripts/services/up
 // started them. A service that is not there fails the test with its own log tail;
 // it never skips silently.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +11,12 @@ export interface Services {
   kafkaBrokers: string;
 }
 
-export type Tempo = { url: string; otlpGrpc: string } | { unavailable: string };
+export interface Jaeger {
+  /** The query API (`/api/v3/...`). */
+  url: string;
+  /** For OTEL_EXPORTER_OTLP_ENDPOINT (gRPC, the preload's default protocol). */
+  otlpGrpc: string;
+}
 
 const stateDir = process.env['OTEL_PRELOAD_STATE'] ?? '/tmp/otel-preload-services';
 
@@ -21,7 +27,7 @@ function settings(): Record<string, string> {
   if (existsSync(file)) {
     for (const match of readFileSync(file, 'utf8').matchAll(/^export (\w+)=(.*)$/gm)) values[match[1]] = match[2];
   }
-  for (const key of ['DATABASE_URL', 'KAFKA_BROKERS', 'TEMPO_URL', 'TEMPO_OTLP_GRPC', 'PROMETHEUS_URL', 'PROMETHEUS_TARGETS']) {
+  for (const key of ['DATABASE_URL', 'KAFKA_BROKERS', 'JAEGER_URL', 'JAEGER_OTLP_GRPC', 'PROMETHEUS_URL', 'PROMETHEUS_TARGETS_DIR']) {
     const fromEnv = process.env[key];
     if (fromEnv !== undefined) values[key] = fromEnv;
   }
@@ -49,9 +55,9 @@ function reachable(hostPort: string): Promise<boolean> {
   });
 }
 
-async function tempoReady(url: string): Promise<boolean> {
+async function jaegerReady(url: string): Promise<boolean> {
   try {
-    return (await (await fetch(`${url}/ready`)).text()).trim() === 'ready';
+    return (await fetch(`${url}/api/v3/services`)).ok;
   } catch {
     return false;
   }
@@ -72,25 +78,25 @@ export async function requireServices(): Promise<Services> {
   return { databaseUrl: s['DATABASE_URL'] ?? '', kafkaBrokers: s['KAFKA_BROKERS'] ?? '' };
 }
 
-/**
- * Tempo, or why it is not there. It is built from the Go module proxy; where the
- * proxy does not serve it, scripts/services/up-for-tests records the reason, and the
- * Tempo tests report it as their skip reason.
- */
-export async function tempo(): Promise<Tempo> {
+/** Jaeger (built by scripts/services/jaeger.sh): required; a missing one fails the test with its log tail. */
+export async function requireJaeger(): Promise<Jaeger> {
   const s = settings();
-  const url = s['TEMPO_URL'];
-  if (url !== undefined && (await tempoReady(url))) return { url, otlpGrpc: s['TEMPO_OTLP_GRPC'] ?? '' };
-  const reasonFile = join(stateDir, 'tempo.unavailable');
-  const reason = existsSync(reasonFile) ? readFileSync(reasonFile, 'utf8').trim() : `Tempo is not answering at ${url ?? '(TEMPO_URL unset)'}; last lines of its log:\n${logTail('tempo')}`;
-  return { unavailable: reason };
+  const url = s['JAEGER_URL'];
+  const otlpGrpc = s['JAEGER_OTLP_GRPC'];
+  if (url === undefined || otlpGrpc === undefined) throw new Error(`Jaeger settings missing from ${join(stateDir, 'env.sh')} (run scripts/services/up jaeger); log:\n${logTail('jaeger')}`);
+  if (!(await jaegerReady(url))) throw new Error(`Jaeger is not answering at ${url}/api/v3/services (run scripts/services/up jaeger); last lines of its log:\n${logTail('jaeger')}`);
+  return { url, otlpGrpc };
 }
 
-/** Prometheus (Debian's package): its API, and the file-discovery targets file it scrapes. */
+/**
+ * Prometheus (Debian's package): its API, and a file-discovery targets file of this
+ * caller's own (Prometheus scrapes every file in the directory, so the tests of two
+ * checkouts sharing it never overwrite each other's targets).
+ */
 export function requirePrometheus(): { url: string; targetsFile: string } {
   const s = settings();
   const url = s['PROMETHEUS_URL'];
-  const targetsFile = s['PROMETHEUS_TARGETS'];
-  if (url === undefined || targetsFile === undefined) throw new Error(`Prometheus settings missing from ${join(stateDir, 'env.sh')} (run scripts/services/up prometheus); log:\n${logTail('prometheus')}`);
-  return { url, targetsFile };
+  const targetsDir = s['PROMETHEUS_TARGETS_DIR'];
+  if (url === undefined || targetsDir === undefined) throw new Error(`Prometheus settings missing from ${join(stateDir, 'env.sh')} (run scripts/services/up prometheus); log:\n${logTail('prometheus')}`);
+  return { url, targetsFile: join(targetsDir, `${process.pid}-${randomBytes(4).toString('hex')}.json`) };
 }

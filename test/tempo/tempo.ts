@@ -1,4 +1,4 @@
-// Asks Grafana Tempo's own HTTP API for traces, so that "the trace is in Tempo"
+// Asks Grafana Tempo's own HTTP API for traces (npm run test:tempo), so that "the trace is in Tempo"
 // is proven by Tempo, and turns its answer into the receiver's plain spans.
 import type { CollectedSpan } from '../../receiver/index.js';
 import { spansFromRequest } from '../../receiver/decode.js';
