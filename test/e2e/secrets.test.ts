@@ -302,7 +302,8 @@ async function scenario(t: Test, services: Services, backend: Backend, mode: Mod
       // Here the value is in the path anyway; in an app that passes a body value to SQL it is not.
       const server = serverSpan(spans, '/api/tasks/:id');
       t.ok(server?.events.some((e) => e.name === 'exception'), 'the server span records the exception');
-      t.notOk(serialised(server ? [server] : []).includes(badId), 'the server span does not quote it either (status, exception message, stack)');
+      // The value is in its url.path (the request's own path); what the error recorded must not add it again.
+      t.notOk(JSON.stringify(server ? { status: server.status, events: server.events } : {}, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)).includes(badId), 'the server span\'s status and exception (message, stack) do not quote it either');
     },
   });
 
