@@ -1,6 +1,6 @@
 // Server spans and routes for the frameworks services run on, each from its own
 // node_modules (test/fixtures/frameworks, installed by scripts/fixtures-install):
-// Express 4, Fastify 5, Koa 3 with @koa/router. Express 5 is http-server.test.ts.
+// Express 4, Fastify 5, Koa 3 with @koa/router, NestJS 11 on Express. Express 5 is http-server.test.ts.
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
 import { fixture, get, startApp, stop } from '../helpers/app.js';
@@ -60,4 +60,16 @@ t.test('Koa 3 with @koa/router: server spans with status; no route (Koa keeps it
   t.equal(order.name, 'GET');
   t.equal(order.attributes['http.response.status_code'], 200);
   t.equal((await serverSpan('/throws')).status.code, 'error');
+});
+
+t.test('NestJS 11 on Express: the controller route with the global prefix; 500 from its exception layer is an error', async (t) => {
+  const { app, serverSpan } = await run(t, 'nest.js');
+  t.same(JSON.parse((await get(app.port, '/api/orders/5')).body), { id: '5' });
+  t.equal((await get(app.port, '/api/orders/fail/now')).status, 500);
+  const order = await serverSpan('/api/orders/5');
+  t.equal(order.name, 'GET /api/orders/:id');
+  t.equal(order.attributes['http.route'], '/api/orders/:id');
+  const failed = await serverSpan('/api/orders/fail/now');
+  t.equal(failed.attributes['http.route'], '/api/orders/fail/now');
+  t.equal(failed.status.code, 'error');
 });
