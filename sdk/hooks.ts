@@ -14,7 +14,9 @@ type SyncHooks = typeof import('import-in-the-middle/register-hooks.mjs');
  * `module.register` starts a second V8 isolate (~60 ms, ~14 MB) and then makes every
  * `require` and `import` of the app a round trip to it (bench/PROFILING.md).
  */
-export function registerEsmHook(moduleNames: string[]): void {
+export function registerEsmHook(moduleNames: string[], onResolve?: (specifier: string, parentURL: string | undefined) => void): void {
+  // In the app's thread even where import-in-the-middle's hook cannot be (resolve hooks work since 22.15): activation must happen here.
+  if (onResolve && typeof registerHooks === 'function') registerHooks({ resolve: observeResolve(onResolve) });
   if (moduleNames.length === 0) return;
   // The version check alone: the hook module loads acorn and cjs-module-lexer, for nothing where Node cannot use it.
   const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as Pick<SyncHooks, 'supportsSyncHooks'>;
@@ -41,4 +43,19 @@ function resolveBuiltinsWithoutParent(
     return { url: specifier.startsWith('node:') ? specifier : `node:${specifier}`, format: 'builtin', shortCircuit: true };
   }
   return nextResolve(specifier, context);
+}
+
+/**
+ * Calls onResolve with each specifier an `import` resolved, before its module is
+ * loaded (sdk/activation.ts). Not for `require` (its conditions say so), which the
+ * activation sees first, nor `require.resolve`: require-in-the-middle resolves each
+ * package's name on every load it inspects, so that a library our exporters load
+ * would activate its instrumentation for nothing.
+ */
+function observeResolve(onResolve: (specifier: string, parentURL: string | undefined) => void) {
+  return (specifier: string, context: ResolveHookContext, nextResolve: (specifier: string, context?: Partial<ResolveHookContext>) => ResolveFnOutput): ResolveFnOutput => {
+    const resolved = nextResolve(specifier, context);
+    if (!context.conditions.includes('require')) onResolve(specifier, context.parentURL);
+    return resolved;
+  };
 }

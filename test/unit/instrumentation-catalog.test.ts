@@ -2,7 +2,9 @@
 // whose short names users already know.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { INSTRUMENTATION_CLASSES, type InstrumentationName, instrumentationPackage } from '../../config/instrumentation-catalog.js';
+import type { InstrumentationBase } from '@opentelemetry/instrumentation';
+import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage, NAMED_ONLY } from '../../config/instrumentation-catalog.js';
+import { DEFAULT_INSTRUMENTATIONS } from '../../config/instrumentations.js';
 
 t.test('every upstream instrumentation is in the table, with the class its package exports', async (t) => {
   const upstreamJson = require.resolve('@opentelemetry/auto-instrumentations-node').replace(/dist[\\/]index\.cjs$/, 'package.json');
@@ -15,4 +17,21 @@ t.test('every upstream instrumentation is in the table, with the class its packa
     const exports = require(instrumentationPackage(name)) as Record<string, unknown>;
     t.type(exports[INSTRUMENTATION_CLASSES[name]], 'function', `${name} exports ${INSTRUMENTATION_CLASSES[name]}`);
   }
+});
+
+// Activation waits for these module names (sdk/activation.ts): a name missing here would
+// leave its library untraced, with nothing to say so.
+t.test('each instrumentation activates on exactly the modules its package patches', async (t) => {
+  for (const name of Object.keys(INSTRUMENTATION_CLASSES) as InstrumentationName[]) {
+    const exports = require(instrumentationPackage(name)) as Record<string, new (config: { enabled: boolean }) => InstrumentationBase>;
+    const instrumentation = new exports[INSTRUMENTATION_CLASSES[name]]({ enabled: false });
+    const patched = [...new Set(instrumentation.getModuleDefinitions().map((definition) => definition.name))].sort();
+    t.same([...INSTRUMENTED_MODULES[name]].sort(), patched, name);
+  }
+});
+
+t.test('noisy and metrics-only instrumentations are not in the default set', async (t) => {
+  t.same([...NAMED_ONLY].sort(), ['aws-lambda', 'dns', 'fs', 'host-metrics', 'net', 'router', 'runtime-node']);
+  t.notOk(DEFAULT_INSTRUMENTATIONS.some((name) => NAMED_ONLY.includes(name)));
+  t.equal(DEFAULT_INSTRUMENTATIONS.length, Object.keys(INSTRUMENTATION_CLASSES).length - NAMED_ONLY.length, 'every other name is');
 });
