@@ -86,3 +86,13 @@ t.test("fetch: a client span, and the callee receives the trace's traceparent", 
   t.equal(client.attributes['http.response.status_code'], 200);
   t.equal(received[0]?.['traceparent'], `00-${client.traceId}-${client.spanId}-01`, 'traceparent names the client span');
 });
+
+t.test('OTEL_NODE_ENABLED_INSTRUMENTATIONS restricts, OTEL_NODE_DISABLED_INSTRUMENTATIONS removes: graphql then never activates', async (t) => {
+  for (const env of [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg' }, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'graphql' }]) {
+    const app = await startApp(fixture('activation', 'graphql.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOG_LEVEL: 'debug', ...env } });
+    t.same(await app.exited, { code: 0, signal: null });
+    t.match(app.jsonLines()[0], { data: { hello: 'hi cjs' } });
+    t.notMatch(app.stderr(), 'activated', JSON.stringify(env));
+    t.notMatch(app.stderr(), 'instrumentation-graphql', 'its package not loaded');
+  }
+});
