@@ -96,3 +96,25 @@ t.test('OTEL_NODE_ENABLED_INSTRUMENTATIONS restricts, OTEL_NODE_DISABLED_INSTRUM
     t.notMatch(app.stderr(), 'instrumentation-graphql', 'its package not loaded');
   }
 });
+
+for (const script of ['data-clients-closed-ports.js', 'data-clients-closed-ports.mjs']) {
+  t.test(`${script}: mysql2, ioredis and redis traced with no variable set, in the request's trace`, async (t) => {
+    const receiver = await receiverFor(t);
+    const app = await startApp(fixture('activation', script), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, CLOSED_PORT: '1' } });
+    t.teardown(() => stop(app));
+    const answer = JSON.parse((await get(app.port, '/')).body) as Record<string, string>;
+    t.same(answer, { mysqlError: 'ECONNREFUSED', ioredisError: 'Connection is closed.', redisError: 'ECONNREFUSED' }, 'the app sees the errors it would without us');
+    const byLibrary = (all: CollectedSpan[]) => ({
+      mysql2: all.find((s) => s.name === 'SELECT' && s.kind === 'client'),
+      ioredis: all.find((s) => s.name === 'connect' && s.kind === 'client'),
+      redis: all.find((s) => s.name === 'redis-connect'),
+    });
+    const spans = await receiver.waitForSpans((all) => Object.values(byLibrary(all)).every(Boolean) && all.some((s) => s.kind === 'server'));
+    const server = spans.find((s) => s.kind === 'server') as CollectedSpan;
+    for (const [library, span] of Object.entries(byLibrary(spans))) {
+      t.equal(span?.traceId, server.traceId, `${library}: in the request's trace`);
+      // ioredis ends its connect span when the attempt ends, without the error its connect() rejects with.
+      if (library !== 'ioredis') t.equal(span?.status.code, 'error', `${library}: the failure recorded`);
+    }
+  });
+}
