@@ -121,6 +121,9 @@ export const INSTRUMENTED_MODULES: Record<InstrumentationName, readonly string[]
  * set when metrics are exported); aws-lambda has no module to wait for and
  * patches the Lambda handler, for Lambda's own runtime only; router is what
  * Express 5 is built on, and its span per layer is what Express's layer spans are
- * (off unless OTEL_PRELOAD_EXPRESS_LAYERS asks: the server span carries the route).
+ * (off unless OTEL_PRELOAD_EXPRESS_LAYERS asks: the server span carries the route);
+ * nestjs-core makes a "Create Nest App" span at start-up and two spans per request
+ * (Nest's request context and handler), where issue 14 asks for none at start-up
+ * and at most one per request: off until our own Nest support replaces it.
  */
-export const NAMED_ONLY: readonly InstrumentationName[] = ['fs', 'dns', 'net', 'host-metrics', 'runtime-node', 'aws-lambda', 'router'];
+export const NAMED_ONLY: readonly InstrumentationName[] = ['fs', 'dns', 'net', 'host-metrics', 'runtime-node', 'aws-lambda', 'router', 'nestjs-core'];
