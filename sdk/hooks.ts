@@ -57,7 +57,12 @@ function resolveBuiltinsWithoutParent(
 function observeResolve(onResolve: (specifier: string, parentURL: string | undefined) => void, resolve: ResolveHook): ResolveHook {
   return (specifier, context, nextResolve) => {
     const resolved = resolve(specifier, context, nextResolve);
-    if (!context.conditions.includes('require')) onResolve(specifier, context.parentURL);
+    try {
+      // An array, or a Set on 22.15 for require().
+      if (![...(context.conditions as Iterable<string> | undefined ?? [])].includes('require')) onResolve(specifier, context.parentURL);
+    } catch {
+      // Never into the app's import.
+    }
     return resolved;
   };
 }
