@@ -83,6 +83,14 @@ function optionsFor(name: InstrumentationName, { instrumentations: config, redac
       return {
         ignoreLayersType: (['middleware', 'router', 'request_handler'] as const).filter((type) => !config.express.layers.includes(type)),
       } as InstrumentationConfig;
+    case 'undici': {
+      // fetch: the same query parameters redacted and headers recorded as for node:http's client.
+      const headers = redaction.captureHeaders;
+      return {
+        startSpanHook: (request: { origin: string; path: string }) => redactedUrl(request, redaction.redactedQueryParams),
+        ...(headers.length > 0 ? { headersToSpanAttributes: { requestHeaders: headers, responseHeaders: headers } } : {}),
+      } as InstrumentationConfig;
+    }
     case 'pg':
       // Statements are recorded as written; parameter values never are.
       return { enhancedDatabaseReporting: false } as InstrumentationConfig;
@@ -91,6 +99,22 @@ function optionsFor(name: InstrumentationName, { instrumentations: config, redac
     default:
       return {};
   }
+}
+
+/**
+ * url.full and url.query with the values of the listed parameters replaced by
+ * REDACTED, as instrumentation-http does; nothing (the instrumentation's own
+ * attributes stand) when none is there.
+ */
+export function redactedUrl(request: { origin: string; path: string }, params: string[]): Record<string, string> {
+  const url = new URL(request.path, request.origin);
+  let redacted = false;
+  for (const param of params) {
+    if (!url.searchParams.has(param)) continue;
+    url.searchParams.set(param, 'REDACTED');
+    redacted = true;
+  }
+  return redacted ? { 'url.full': url.toString(), 'url.query': url.search } : {};
 }
 
 /** The module names the enabled instrumentations patch: only these go through the ESM loader hook. */

@@ -77,13 +77,15 @@ t.test("fetch: a client span, and the callee receives the trace's traceparent", 
   });
   await new Promise<void>((resolve) => callee.listen(0, '127.0.0.1', resolve));
   t.teardown(() => callee.close());
-  const url = `http://127.0.0.1:${(callee.address() as AddressInfo).port}/ping`;
+  const base = `http://127.0.0.1:${(callee.address() as AddressInfo).port}/ping`;
+  const url = `${base}?page=2&token=s3cret`;
   const app = await startApp(fixture('activation', 'fetch.js'), { waitForPort: false, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, CALLEE_URL: url } });
   t.same(await app.exited, { code: 0, signal: null }, app.stderr());
   t.same(app.jsonLines()[0], { status: 200, body: 'pong' }, 'the app got its answer');
   const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'client'));
   const client = spans.find((s) => s.kind === 'client') as CollectedSpan;
-  t.equal(client.attributes['url.full'], url);
+  t.equal(client.attributes['url.full'], `${base}?page=2&token=REDACTED`, 'token redacted as for node:http');
+  t.notMatch(JSON.stringify(client.attributes), 's3cret', 'nowhere in the span');
   t.equal(client.attributes['http.response.status_code'], 200);
   t.equal(received[0]?.['traceparent'], `00-${client.traceId}-${client.spanId}-01`, 'traceparent names the client span');
 });
