@@ -35,3 +35,17 @@ t.test('noisy and metrics-only instrumentations are not in the default set', asy
   t.notOk(DEFAULT_INSTRUMENTATIONS.some((name) => NAMED_ONLY.includes(name)));
   t.equal(DEFAULT_INSTRUMENTATIONS.length, Object.keys(INSTRUMENTATION_CLASSES).length - NAMED_ONLY.length, 'every other name is');
 });
+
+// pnpm and Yarn PnP let a package resolve only its own dependencies: each package we may
+// require must be ours, not auto-instrumentations-node's.
+t.test('every instrumentation package is a direct dependency, at the version range auto-instrumentations-node uses', async (t) => {
+  const ours = (JSON.parse(readFileSync(require.resolve('../../../package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+  const upstreamJson = require.resolve('@opentelemetry/auto-instrumentations-node').replace(/dist[\\/]index\.cjs$/, 'package.json');
+  const upstream = (JSON.parse(readFileSync(upstreamJson, 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+  for (const name of Object.keys(INSTRUMENTATION_CLASSES) as InstrumentationName[]) {
+    const pkg = instrumentationPackage(name);
+    t.ok(ours[pkg], `${pkg} in dependencies`);
+    // http is pinned with ~ like the rest of the 0.300 line; the others with the caret upstream uses.
+    t.equal(ours[pkg]?.replace(/^[~^]/, ''), upstream[pkg]?.replace(/^[~^]/, ''), `${pkg}: same version as upstream`);
+  }
+});
