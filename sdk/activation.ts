@@ -1,6 +1,6 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import Module, { isBuiltin } from 'node:module';
-import { join, sep } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INSTRUMENTED_MODULES, type InstrumentationName } from '../config/instrumentation-catalog.js';
 
@@ -85,8 +85,17 @@ export function isOwnCode(parentPath: unknown): boolean {
   return typeof parentPath === 'string' && (parentPath.startsWith(OWN_CODE) || parentPath.includes(OPENTELEMETRY_PACKAGES));
 }
 
-/** The package a bare specifier names ("koa/lib/x" → "koa", "@nestjs/core" → itself); undefined for paths, URLs and built-ins. */
+const NODE_MODULES = `${sep}node_modules${sep}`;
+
+/**
+ * The package a bare specifier names ("koa/lib/x" → "koa", "@nestjs/core" → itself),
+ * or an absolute path into a node_modules ("/app/node_modules/koa/lib/application.js"
+ * → "koa": plugin loaders require what they resolved); undefined for other paths,
+ * URLs and built-ins.
+ */
 export function packageOf(specifier: string): string | undefined {
+  const inside = specifier.lastIndexOf(NODE_MODULES);
+  if (inside > 0 && isAbsolute(specifier)) return packageOf(specifier.slice(inside + NODE_MODULES.length).split(sep).join('/'));
   const first = specifier.charCodeAt(0);
   // '.', '/', and anything with a scheme (file:, node:, data:) or a Windows drive.
   if (first === 46 || first === 47 || specifier.includes(':') || specifier.includes('\\')) return undefined;

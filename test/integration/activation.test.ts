@@ -121,3 +121,9 @@ for (const script of ['data-clients-closed-ports.js', 'data-clients-closed-ports
     }
   });
 }
+
+t.test('a package required by the absolute path it resolved to activates too', async (t) => {
+  const app = await startApp(fixture('activation', 'koa-by-path.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none' } });
+  t.same(await app.exited, { code: 0, signal: null });
+  t.same(app.jsonLines()[0], { patched: true }, "Koa's use is wrapped, on that very load");
+});

@@ -42,6 +42,9 @@ t.test('packageOf: the package a bare specifier names', async (t) => {
   t.equal(packageOf('graphql/execution/execute.js'), 'graphql');
   t.equal(packageOf('@nestjs/core'), '@nestjs/core');
   t.equal(packageOf('@redis/client/dist/index.js'), '@redis/client');
+  t.equal(packageOf('/app/node_modules/koa/lib/application.js'), 'koa', 'an absolute path into node_modules');
+  t.equal(packageOf('/app/node_modules/a/node_modules/@redis/client/dist/index.js'), '@redis/client', 'the innermost package');
+  t.equal(packageOf('/app/src/node_modules.js'), undefined);
   for (const none of ['./koa', '../koa', '/abs/koa', 'file:///x/koa.js', 'node:http', 'http', 'fs/promises', '@scope', 'C:\\x\\koa']) t.equal(packageOf(none), undefined, none);
 });
 
