@@ -28,7 +28,7 @@ function main(): void {
   for (const warning of warnings) report.warn(warning);
 
   const started = sdk.startSdk(config);
-  sdk.registerEsmHook(sdk.patchedModuleNames(started.instrumentations));
+  sdk.registerEsmHook(started.esmModuleNames, (specifier, parentURL) => sdk.activateImport(started.activation, specifier, parentURL));
   sdk.installShutdown(started);
   report.info(sdk.startupLine(config, VERSION));
 }

@@ -60,3 +60,70 @@ export function isInstrumentationName(name: string): name is InstrumentationName
 export function instrumentationPackage(name: InstrumentationName): string {
   return `@opentelemetry/instrumentation-${name}`;
 }
+
+/**
+ * The modules each instrumentation patches (its module definitions' names): the
+ * first `require` or `import` of one of them activates the instrumentation
+ * (sdk/activation.ts). A unit test keeps this in step with each package's
+ * getModuleDefinitions(). Empty: the instrumentation patches no module of the app
+ * (diagnostics channels, metrics, Lambda's handler) and is started with the SDK.
+ */
+export const INSTRUMENTED_MODULES: Record<InstrumentationName, readonly string[]> = {
+  amqplib: ['amqplib'],
+  'aws-lambda': [],
+  'aws-sdk': ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client'],
+  bunyan: ['bunyan'],
+  'cassandra-driver': ['cassandra-driver'],
+  connect: ['connect'],
+  cucumber: ['@cucumber/cucumber'],
+  dataloader: ['dataloader'],
+  dns: ['dns', 'dns/promises'],
+  express: ['express'],
+  fs: ['fs', 'fs/promises'],
+  'generic-pool': ['generic-pool'],
+  graphql: ['graphql'],
+  grpc: ['@grpc/grpc-js'],
+  hapi: ['@hapi/hapi'],
+  'host-metrics': [],
+  http: ['http', 'https'],
+  ioredis: ['ioredis'],
+  kafkajs: ['kafkajs'],
+  knex: ['knex'],
+  koa: ['koa'],
+  'lru-memoizer': ['lru-memoizer'],
+  memcached: ['memcached'],
+  mongodb: ['mongodb'],
+  mongoose: ['mongoose'],
+  mysql2: ['mysql2'],
+  mysql: ['mysql'],
+  'nestjs-core': ['@nestjs/core'],
+  net: ['net'],
+  openai: ['openai'],
+  oracledb: ['oracledb'],
+  pg: ['pg', 'pg-pool'],
+  pino: ['pino'],
+  redis: ['redis', '@redis/client', '@node-redis/client'],
+  restify: ['restify'],
+  router: ['router'],
+  'runtime-node': [],
+  'socket.io': ['socket.io'],
+  tedious: ['tedious'],
+  undici: [],
+  winston: ['winston'],
+};
+
+/**
+ * Available by default, but started only when a user lists them in
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS (docs/instrumentations.md says why):
+ * fs, dns and net patch built-ins that every program uses, and make a span for
+ * each file read, lookup or socket — mostly noise around the spans that matter;
+ * host-metrics and runtime-node make metrics, not spans (runtime-node joins the
+ * set when metrics are exported); aws-lambda has no module to wait for and
+ * patches the Lambda handler, for Lambda's own runtime only; router is what
+ * Express 5 is built on, and its span per layer is what Express's layer spans are
+ * (off unless OTEL_PRELOAD_EXPRESS_LAYERS asks: the server span carries the route);
+ * nestjs-core makes a "Create Nest App" span at start-up and two spans per request
+ * (Nest's request context and handler), where issue 14 asks for none at start-up
+ * and at most one per request: off until our own Nest support replaces it.
+ */
+export const NAMED_ONLY: readonly InstrumentationName[] = ['fs', 'dns', 'net', 'host-metrics', 'runtime-node', 'aws-lambda', 'router', 'nestjs-core'];

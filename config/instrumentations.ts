@@ -1,8 +1,11 @@
 import { type EnvReader, quote, quoteAll } from './env.js';
-import { type InstrumentationName, isInstrumentationName } from './instrumentation-catalog.js';
+import { INSTRUMENTATION_CLASSES, type InstrumentationName, isInstrumentationName, NAMED_ONLY } from './instrumentation-catalog.js';
 
-/** What a service built on Express, pg, kafkajs and pino needs, and nothing else: each one loaded costs start-up time. */
-export const DEFAULT_INSTRUMENTATIONS: InstrumentationName[] = ['http', 'express', 'pg', 'kafkajs', 'pino'];
+/**
+ * Every name but the noisy ones: each is only a name in a list until the app first
+ * loads a module it instruments (sdk/activation.ts).
+ */
+export const DEFAULT_INSTRUMENTATIONS: InstrumentationName[] = (Object.keys(INSTRUMENTATION_CLASSES) as InstrumentationName[]).filter((name) => !NAMED_ONLY.includes(name));
 
 /** Probes and scrapes, not user traffic: requests to these make no spans. */
 export const DEFAULT_IGNORE_PATHS = ['/health', '/healthz', '/ready', '/livez', '/metrics'];
@@ -25,7 +28,10 @@ export interface LogKeys {
 }
 
 export interface InstrumentationsConfig {
+  /** The names that may activate: started with the SDK, or on the first load of a module they patch. */
   enabled: InstrumentationName[];
+  /** True when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set: the whole catalogue but the noisy ones. */
+  auto: boolean;
   http: {
     /** Exact paths, or prefixes when they end in `*`; matched against the path without the query string. */
     ignorePaths: string[];
@@ -48,8 +54,9 @@ export interface InstrumentationsConfig {
 
 /**
  * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` replaces the default set (as upstream does);
- * `OTEL_NODE_DISABLED_INSTRUMENTATIONS` then removes names from it. With metrics on,
- * the default set also measures the Node runtime (event loop, GC, heap).
+ * `OTEL_NODE_DISABLED_INSTRUMENTATIONS` then removes names from it. The default set
+ * is the whole catalogue but NAMED_ONLY; with metrics on it also measures the Node
+ * runtime (event loop, GC, heap).
  */
 export function instrumentationsFromEnv(reader: EnvReader, sendLogs: boolean, metricsOn = false): InstrumentationsConfig {
   const enabledList = namesFromEnv(reader, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
@@ -59,6 +66,7 @@ export function instrumentationsFromEnv(reader: EnvReader, sendLogs: boolean, me
   const serverSpans = reader.choice('OTEL_PRELOAD_HTTP_SERVER_SPANS', HTTP_SERVER_SPANS, 'diagnostics_channel');
   return {
     enabled,
+    auto: enabledList === undefined,
     http: { ignorePaths: ignorePathsFromEnv(reader), serverSpans },
     express: { layers: expressLayersFromEnv(reader, serverSpans === 'diagnostics_channel' ? [] : ['request_handler']) },
     pino: { logKeys: logKeysFromEnv(reader), sendLogs },

@@ -101,7 +101,7 @@ export function startupLine(config: Config, version: string): string {
     `v${version} tracing service "${resource.attributes['service.name'] ?? ''}"`,
     `exporting to ${exporters.join(' + ') || 'nowhere (OTEL_TRACES_EXPORTER=none)'}`,
     ...(headerNames.length > 0 ? [`headers ${headerNames.map((name) => `${name}=${REDACTED}`).join(',')}`] : []),
-    `instrumentations ${instrumentations.enabled.join(',') || 'none'}`,
+    `instrumentations ${instrumentations.auto ? 'auto' : instrumentations.enabled.join(',') || 'none'}`,
     `sampler ${sampler.name}${sampler.name.endsWith('traceidratio') ? `(${sampler.ratio})` : ''}`,
   ];
   if (config.logs.exporters.length > 0) parts.push(`logs to ${config.logs.exporters.join(',')}`);

@@ -14,17 +14,21 @@ type SyncHooks = typeof import('import-in-the-middle/register-hooks.mjs');
  * `module.register` starts a second V8 isolate (~60 ms, ~14 MB) and then makes every
  * `require` and `import` of the app a round trip to it (bench/PROFILING.md).
  */
-export function registerEsmHook(moduleNames: string[]): void {
-  if (moduleNames.length === 0) return;
+export function registerEsmHook(moduleNames: string[], onResolve?: (specifier: string, parentURL: string | undefined) => void): void {
   // The version check alone: the hook module loads acorn and cjs-module-lexer, for nothing where Node cannot use it.
   const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as Pick<SyncHooks, 'supportsSyncHooks'>;
-  if (!supportsSyncHooks()) {
-    register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
+  if (moduleNames.length === 0 || !supportsSyncHooks()) {
+    if (moduleNames.length > 0) register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
+    // Activation still happens in the app's thread: a resolve hook alone works since 22.15, where the off-thread loader is used.
+    if (onResolve && typeof registerHooks === 'function') registerHooks({ resolve: observeResolve(onResolve, (specifier, context, nextResolve) => nextResolve(specifier, context)) });
     return;
   }
   (require('import-in-the-middle/register-hooks.mjs') as SyncHooks).register({ include: moduleNames });
-  registerHooks({ resolve: resolveBuiltinsWithoutParent });
+  // One resolve hook for both: each one more is a function call on every require and import of the app.
+  registerHooks({ resolve: onResolve ? observeResolve(onResolve, resolveBuiltinsWithoutParent) : resolveBuiltinsWithoutParent });
 }
+
+type ResolveHook = (specifier: string, context: ResolveHookContext, nextResolve: (specifier: string, context?: Partial<ResolveHookContext>) => ResolveFnOutput) => ResolveFnOutput;
 
 /**
  * import-in-the-middle 3.6 takes a module required with no parent (code given with
@@ -41,4 +45,24 @@ function resolveBuiltinsWithoutParent(
     return { url: specifier.startsWith('node:') ? specifier : `node:${specifier}`, format: 'builtin', shortCircuit: true };
   }
   return nextResolve(specifier, context);
+}
+
+/**
+ * Calls onResolve with each specifier an `import` resolved, before its module is
+ * loaded (sdk/activation.ts). Not for `require` (its conditions say so), which the
+ * activation sees first, nor `require.resolve`: require-in-the-middle resolves each
+ * package's name on every load it inspects, so that a library our exporters load
+ * would activate its instrumentation for nothing.
+ */
+function observeResolve(onResolve: (specifier: string, parentURL: string | undefined) => void, resolve: ResolveHook): ResolveHook {
+  return (specifier, context, nextResolve) => {
+    const resolved = resolve(specifier, context, nextResolve);
+    try {
+      // An array, or a Set on 22.15 for require().
+      if (![...(context.conditions as Iterable<string> | undefined ?? [])].includes('require')) onResolve(specifier, context.parentURL);
+    } catch {
+      // Never into the app's import.
+    }
+    return resolved;
+  };
 }

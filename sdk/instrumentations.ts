@@ -1,14 +1,16 @@
 import type { Instrumentation, InstrumentationBase, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { Config } from '../config/index.js';
-import { INSTRUMENTATION_CLASSES, type InstrumentationName, instrumentationPackage } from '../config/instrumentation-catalog.js';
+import { isBuiltin } from 'node:module';
+import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage } from '../config/instrumentation-catalog.js';
 import { ExpressErrorsInstrumentation } from './http-server/express-errors.js';
 import { ignoresPath } from './ignore-paths.js';
 
 type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
 
 /**
- * The default set, written out so that the build bundles them with the SDK they
- * share (scripts/bundle.mjs); a name only a user turns on is required by package name.
+ * The instrumentations that were the default set, and undici (fetch), written out so
+ * that the build bundles them with the SDK they share (scripts/bundle.mjs); each is
+ * evaluated only when first created. Any other name is required by package name.
  */
 const BUNDLED: Partial<Record<InstrumentationName, () => Record<string, unknown>>> = {
   http: () => require('@opentelemetry/instrumentation-http') as Record<string, unknown>,
@@ -16,24 +18,47 @@ const BUNDLED: Partial<Record<InstrumentationName, () => Record<string, unknown>
   pg: () => require('@opentelemetry/instrumentation-pg') as Record<string, unknown>,
   kafkajs: () => require('@opentelemetry/instrumentation-kafkajs') as Record<string, unknown>,
   pino: () => require('@opentelemetry/instrumentation-pino') as Record<string, unknown>,
+  undici: () => require('@opentelemetry/instrumentation-undici') as Record<string, unknown>,
 };
 
 /**
- * One instance per enabled name, each package `require`d only when enabled: the
- * forty that nobody asked for cost nothing. A package that fails to load is
- * reported and skipped; the others still work.
+ * Started with the SDK rather than on first use: those that patch only built-ins
+ * (node:http is loaded by nearly everything) and those that patch no module at all
+ * (undici, for Node's global fetch, listens to diagnostics channels; metrics).
+ */
+export function startsWithSdk(name: InstrumentationName): boolean {
+  return INSTRUMENTED_MODULES[name].every((moduleName) => isBuiltin(moduleName));
+}
+
+/**
+ * One instrumentation, its package `require`d now. Undefined when the
+ * configuration asks for nothing from it (Express without layer spans). Throws
+ * when the package cannot be loaded.
+ */
+export function createInstrumentation(name: InstrumentationName, config: Config): Instrumentation | undefined {
+  // By default Express makes no spans of its own: the server span carries the route, and its errors are recorded there.
+  if (name === 'express' && config.instrumentations.express.layers.length === 0) return undefined;
+  const exports = BUNDLED[name]?.() ?? (require(instrumentationPackage(name)) as Record<string, unknown>);
+  const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
+  return new Class(optionsFor(name, config));
+}
+
+/**
+ * The instrumentations started with the SDK: those of startsWithSdk among the
+ * enabled names, and Express's error recorder (it patches Express's error path,
+ * router and finalhandler, through the hooks already there, at no cost until the
+ * app loads them). The others wait for their module (sdk/activation.ts). A package
+ * that fails to load is reported and skipped; the others still work.
  */
 export function createInstrumentations(config: Config, report: (message: string) => void): Instrumentation[] {
   const created: Instrumentation[] = [];
   const channelSpans = config.instrumentations.http.serverSpans === 'diagnostics_channel';
   for (const name of config.instrumentations.enabled) {
-    // By default Express makes no spans of its own: the server span carries the route, and its errors are recorded there.
     if (name === 'express' && channelSpans) created.push(new ExpressErrorsInstrumentation());
-    if (name === 'express' && config.instrumentations.express.layers.length === 0) continue;
+    if (!startsWithSdk(name)) continue;
     try {
-      const exports = BUNDLED[name]?.() ?? (require(instrumentationPackage(name)) as Record<string, unknown>);
-      const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
-      created.push(new Class(optionsFor(name, config)));
+      const instrumentation = createInstrumentation(name, config);
+      if (instrumentation) created.push(instrumentation);
     } catch (error) {
       report(`instrumentation "${name}" could not be loaded and is skipped: ${(error as Error).message}`);
     }
@@ -58,6 +83,14 @@ function optionsFor(name: InstrumentationName, { instrumentations: config, redac
       return {
         ignoreLayersType: (['middleware', 'router', 'request_handler'] as const).filter((type) => !config.express.layers.includes(type)),
       } as InstrumentationConfig;
+    case 'undici': {
+      // fetch: the same query parameters redacted and headers recorded as for node:http's client.
+      const headers = redaction.captureHeaders;
+      return {
+        startSpanHook: (request: { origin: string; path: string }) => redactedUrl(request, redaction.redactedQueryParams),
+        ...(headers.length > 0 ? { headersToSpanAttributes: { requestHeaders: headers, responseHeaders: headers } } : {}),
+      } as InstrumentationConfig;
+    }
     case 'pg':
       // Statements are recorded as written; parameter values never are.
       return { enhancedDatabaseReporting: false } as InstrumentationConfig;
@@ -66,6 +99,22 @@ function optionsFor(name: InstrumentationName, { instrumentations: config, redac
     default:
       return {};
   }
+}
+
+/**
+ * url.full and url.query with the values of the listed parameters replaced by
+ * REDACTED, as instrumentation-http does; nothing (the instrumentation's own
+ * attributes stand) when none is there.
+ */
+export function redactedUrl(request: { origin: string; path: string }, params: string[]): Record<string, string> {
+  const url = new URL(request.path, request.origin);
+  let redacted = false;
+  for (const param of params) {
+    if (!url.searchParams.has(param)) continue;
+    url.searchParams.set(param, 'REDACTED');
+    redacted = true;
+  }
+  return redacted ? { 'url.full': url.toString(), 'url.query': url.search } : {};
 }
 
 /** The module names the enabled instrumentations patch: only these go through the ESM loader hook. */

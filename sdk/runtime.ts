@@ -6,7 +6,7 @@
  */
 export { setUpDiagnostics, startupLine } from './diag.js';
 export { registerEsmHook } from './hooks.js';
-export { patchedModuleNames } from './instrumentations.js';
+export { activateImport } from './activation.js';
 export { runsInContainer } from './resource.js';
 export { installShutdown } from './shutdown.js';
 export { startSdk } from './start.js';

@@ -19,7 +19,8 @@ import { createConsoleSpanExporter, createLazyOtlpSpanExporter } from './exporte
 import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export-tracking.js';
 import { traceHttpServers } from './http-server/server-spans.js';
 import { VERSION } from './guard.js';
-import { createInstrumentations } from './instrumentations.js';
+import { Activation, activateOnRequire } from './activation.js';
+import { createInstrumentation, createInstrumentations, patchedModuleNames, startsWithSdk } from './instrumentations.js';
 import { OneClockPerTrace } from './one-clock.js';
 import { startLogs } from './logs.js';
 import { startMetrics } from './metrics.js';
@@ -30,7 +31,11 @@ import { createResource } from './resource.js';
 
 export interface Started {
   config: Config;
+  /** Those started with the SDK; the others are created by activation, on first use. */
   instrumentations: Instrumentation[];
+  activation: Activation;
+  /** What the ESM loader hook must wrap: the modules the started instrumentations patch, and those that activate one. */
+  esmModuleNames: string[];
   /** Flushes every processor; resolves when done or failed, never rejects. */
   flush(): Promise<void>;
   /** Spans ended but not yet exported: what an exit that cannot wait still has to send. */
@@ -64,8 +69,16 @@ export function startSdk(config: Config): Started {
   const logs = config.logs.exporters.length > 0 ? startLogs(config, resource) : undefined;
   const meterProvider = config.metrics.exporters.length > 0 ? startMetrics(config.metrics, resource) : undefined;
 
+  const providers = { tracerProvider, ...(meterProvider ? { meterProvider } : {}) };
   const instrumentations = createInstrumentations(config, (message) => diag.warn(message));
-  registerInstrumentations({ instrumentations, tracerProvider, ...(meterProvider ? { meterProvider } : {}) });
+  registerInstrumentations({ instrumentations, ...providers });
+  const activation = new Activation(
+    config.instrumentations.enabled.filter((name) => !startsWithSdk(name)),
+    (name) => createInstrumentation(name, config),
+    (instrumentation) => registerInstrumentations({ instrumentations: [instrumentation], ...providers }),
+    { warn: (message) => diag.warn(message), debug: (message) => diag.debug(message) },
+  );
+  activateOnRequire(activation);
   const { http } = config.instrumentations;
   if (config.instrumentations.enabled.includes('http') && http.serverSpans === 'diagnostics_channel') {
     traceHttpServers({
@@ -86,6 +99,8 @@ export function startSdk(config: Config): Started {
   return {
     config,
     instrumentations,
+    activation,
+    esmModuleNames: [...new Set([...patchedModuleNames(instrumentations), ...activation.moduleNames])],
     unexported,
     flush: () => Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.forceFlush())] : []))).then(() => undefined),
     shutdown: () => Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.shutdown())] : []))).then(() => undefined),

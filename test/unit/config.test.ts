@@ -157,10 +157,12 @@ t.test('service.instance.id is HOSTNAME only in a container', async (t) => {
 });
 
 runRows('instrumentations', [
-  { name: 'defaults', env: {}, check: (c) => c.instrumentations.enabled, expected: ['http', 'express', 'pg', 'kafkajs', 'pino'] },
+  { name: 'defaults: all but the noisy ones, on first use', env: {}, check: (c) => [c.instrumentations.auto, c.instrumentations.enabled.length, ['fs', 'dns', 'net', 'undici', 'koa', 'mysql2'].filter((n) => c.instrumentations.enabled.includes(n as never))], expected: [true, 33, ['undici', 'koa', 'mysql2']] },
+  { name: 'a list is not auto', env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }, check: (c) => c.instrumentations.auto, expected: false },
   { name: 'enabled replaces the default set', env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, Redis' }, check: (c) => c.instrumentations.enabled, expected: ['http', 'redis'] },
   { name: 'full package names accepted', env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: '@opentelemetry/instrumentation-http' }, check: (c) => c.instrumentations.enabled, expected: ['http'] },
-  { name: 'disabled removes', env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'kafkajs,pino' }, check: (c) => c.instrumentations.enabled, expected: ['http', 'express', 'pg'] },
+  { name: 'disabled removes', env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'kafkajs,pino' }, check: (c) => [c.instrumentations.auto, c.instrumentations.enabled.length, c.instrumentations.enabled.includes('pino')], expected: [true, 31, false] },
+  { name: 'disabled removes from a list', env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,pino', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino' }, check: (c) => c.instrumentations.enabled, expected: ['http', 'pg'] },
   { name: 'unknown name', env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,expresss' }, check: (c) => c.instrumentations.enabled, expected: ['http'], warning: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS has unknown instrumentation "expresss"; ignoring it' },
   { name: 'ignore paths default', env: {}, check: (c) => c.instrumentations.http.ignorePaths, expected: ['/health', '/healthz', '/ready', '/livez', '/metrics'] },
   { name: 'ignore paths replaced, case kept', env: { OTEL_PRELOAD_IGNORE_PATHS: '/Status, /internal/*' }, check: (c) => c.instrumentations.http.ignorePaths, expected: ['/Status', '/internal/*'] },
