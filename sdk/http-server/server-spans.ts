@@ -1,5 +1,5 @@
 import { type Attributes, type Context, context, type Histogram, type Meter, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { type RPCMetadata, RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -19,7 +19,9 @@ import { routeOf } from './route.js';
  *   'request': the span starts there and its context is entered for the rest of
  *   that synchronous call (`attach`, AsyncLocalStorage's `enterWith`), so the app's
  *   handler and everything it starts, sync or async, run inside it.
- * - `http.server.response.finish` ends it, with the route the framework matched.
+ * - `http.server.response.finish` ends it, with the route the framework matched
+ *   (route.ts; or, for frameworks only an upstream instrumentation sees into, the
+ *   route it left in the context's RPC metadata, as it does for instrumentation-http).
  * - a response closed before it finished (the client went away) ends it with
  *   `error.type` `aborted`, from one shared 'close' listener; a span never leaks.
  */
@@ -44,6 +46,8 @@ interface RequestStart {
 
 interface InFlight {
   span: Span;
+  /** Where upstream framework instrumentations (Koa, Hapi, Restify) leave the route they matched. */
+  metadata: RPCMetadata;
   request: IncomingMessage;
   method: string;
   scheme: 'http' | 'https';
@@ -92,8 +96,9 @@ export function traceHttpServers(options: ServerSpanOptions): () => void {
       const { attributes, method } = requestAttributes(request, scheme, redactedQueryParams, captureHeaders);
       const parent = propagation.extract(ROOT_CONTEXT, request.headers);
       const span = tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent);
-      const active = trace.setSpan(parent, span);
-      (response as TrackedResponse)[IN_FLIGHT] = { span, request, method, scheme, startedAt: performance.now(), ended: false };
+      const metadata: RPCMetadata = { type: RPCType.HTTP, span };
+      const active = setRPCMetadata(trace.setSpan(parent, span), metadata);
+      (response as TrackedResponse)[IN_FLIGHT] = { span, metadata, request, method, scheme, startedAt: performance.now(), ended: false };
       response.on('close', onResponseClose);
       if (hasBody(request)) runEventsIn(request, active);
       contextManager.attach(active);
@@ -130,7 +135,7 @@ export function traceHttpServers(options: ServerSpanOptions): () => void {
     if (closedEarly) errorType = 'aborted';
     else if (status >= 500 && status < 600) errorType = String(status);
     if (errorType !== undefined) attributes['error.type'] = errorType;
-    const route = routeOf(request);
+    const route = routeOf(request) ?? inFlight.metadata.route;
     if (route !== undefined) {
       attributes['http.route'] = route;
       span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${route}`);

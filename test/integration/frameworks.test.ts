@@ -52,12 +52,13 @@ t.test('Fastify 5: the route from its diagnostics channel, handler errors record
   t.equal(line?.['span_id'], order.spanId);
 });
 
-t.test('Koa 3 with @koa/router: server spans with status; no route (Koa keeps it on its own context, out of our reach)', async (t) => {
+t.test('Koa 3 with @koa/router: the route instrumentation-koa matched, on the server span; status', async (t) => {
   const { app, serverSpan } = await run(t, 'koa.js');
   t.equal((await get(app.port, '/orders/1')).status, 200);
   t.equal((await get(app.port, '/throws')).status, 500);
   const order = await serverSpan('/orders/1');
-  t.equal(order.name, 'GET');
+  t.equal(order.name, 'GET /orders/:id');
+  t.equal(order.attributes['http.route'], '/orders/:id');
   t.equal(order.attributes['http.response.status_code'], 200);
   t.equal((await serverSpan('/throws')).status.code, 'error');
 });
