@@ -28,7 +28,7 @@ mkdir -p "$CACHE_DIR" "$STATE_DIR" "$LOG_DIR"
 
 # Ports (127.0.0.1). Changing one matters when the service is started; to run a second,
 # separate set of services, give it its own OTEL_PRELOAD_STATE as well as other ports.
-# Jaeger's are below Linux's ephemeral range (32768-60999): a port in that range can be
+# Jaeger's, MariaDB's and Redis's are below Linux's ephemeral range (32768-60999): a port in that range can be
 # taken, at the moment a service starts, by the local end of some outgoing connection
 # (seen here: Jaeger's query port held by a client connection to PostgreSQL).
 PG_PORT="${OTEL_PRELOAD_PG_PORT:-55432}"
@@ -39,6 +39,8 @@ JAEGER_OTLP_GRPC_PORT="${OTEL_PRELOAD_JAEGER_OTLP_GRPC_PORT:-24317}"
 JAEGER_OTLP_HTTP_PORT="${OTEL_PRELOAD_JAEGER_OTLP_HTTP_PORT:-24318}"
 JAEGER_QUERY_PORT="${OTEL_PRELOAD_JAEGER_QUERY_PORT:-26686}"
 JAEGER_QUERY_GRPC_PORT="${OTEL_PRELOAD_JAEGER_QUERY_GRPC_PORT:-26685}"
+MARIADB_PORT="${OTEL_PRELOAD_MARIADB_PORT:-23306}"
+REDIS_PORT="${OTEL_PRELOAD_REDIS_PORT:-26379}"
 
 # The lock `up` and `down` hold on fd 9 for their whole run. The service scripts close
 # that descriptor at once: the daemons they start would otherwise inherit it and keep

@@ -27,7 +27,7 @@ function settings(): Record<string, string> {
   if (existsSync(file)) {
     for (const match of readFileSync(file, 'utf8').matchAll(/^export (\w+)=(.*)$/gm)) values[match[1]] = match[2];
   }
-  for (const key of ['DATABASE_URL', 'KAFKA_BROKERS', 'JAEGER_URL', 'JAEGER_OTLP_GRPC', 'PROMETHEUS_URL', 'PROMETHEUS_TARGETS_DIR']) {
+  for (const key of ['DATABASE_URL', 'KAFKA_BROKERS', 'JAEGER_URL', 'JAEGER_OTLP_GRPC', 'PROMETHEUS_URL', 'PROMETHEUS_TARGETS_DIR', 'MYSQL_URL', 'REDIS_URL']) {
     const fromEnv = process.env[key];
     if (fromEnv !== undefined) values[key] = fromEnv;
   }
@@ -99,4 +99,22 @@ export function requirePrometheus(): { url: string; targetsFile: string } {
   const targetsDir = s['PROMETHEUS_TARGETS_DIR'];
   if (url === undefined || targetsDir === undefined) throw new Error(`Prometheus settings missing from ${join(stateDir, 'env.sh')} (run scripts/services/up prometheus); log:\n${logTail('prometheus')}`);
   return { url, targetsFile: join(targetsDir, `${process.pid}-${randomBytes(4).toString('hex')}.json`) };
+}
+
+/** MariaDB and Redis (Debian's packages): required; a missing one fails the test with its log tail. */
+export async function requireDataStores(): Promise<{ mysqlUrl: string; redisUrl: string }> {
+  // Without an env.sh entry (another checkout's older `up` rewrote env.sh without these
+  // services), the ports lib.sh would start them on.
+  const s = {
+    MYSQL_URL: `mysql://root@127.0.0.1:${process.env['OTEL_PRELOAD_MARIADB_PORT'] ?? '23306'}/tasks`,
+    REDIS_URL: `redis://127.0.0.1:${process.env['OTEL_PRELOAD_REDIS_PORT'] ?? '26379'}`,
+    ...settings(),
+  };
+  const problems: string[] = [];
+  for (const [service, key] of [['mariadb', 'MYSQL_URL'], ['redis', 'REDIS_URL']] as const) {
+    const value = s[key];
+    if (!(await reachable(`tcp://${new URL(value).host}`))) problems.push(`${service} is not answering at ${value} (run scripts/services/up ${service}); last lines of its log:\n${logTail(service)}`);
+  }
+  if (problems.length > 0) throw new Error(`the end-to-end tests need the real services:\n${problems.join('\n')}`);
+  return { mysqlUrl: s.MYSQL_URL, redisUrl: s.REDIS_URL };
 }
