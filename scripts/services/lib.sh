@@ -114,6 +114,21 @@ fail() {
 }
 
 # seconds since the epoch
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+# apt_install <package>: Debian's package, without recommends; the package lists are
+# refreshed only when the first try fails (they may be missing or stale). Output goes
+# to $LOG_DIR/<package>-install.log, whose tail a failure shows.
+apt_install() {
+  local package="$1" install_log="$LOG_DIR/$1-install.log"
+  command -v apt-get >/dev/null 2>&1 || fail "no $package and no apt-get to install it"
+  (as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package" ||
+    { as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package"; }) \
+    >>"$install_log" 2>&1 || SERVICE_LOG="$install_log" fail "apt-get install $package failed"
+}
+
 now() { date +%s; }
 
 # human-readable duration: fmt_duration <seconds>

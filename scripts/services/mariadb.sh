@@ -19,10 +19,6 @@ SOCKET="$DIR/mysqld.sock"
 PIDFILE="$STATE_DIR/mariadb.pid"
 SERVICE_LOG="$LOG_DIR/mariadb.log"
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
-}
-
 # mariadbd refuses to run as root unless told to; as another user it runs as that user.
 USER_ARGS=()
 if [ "$(id -u)" = 0 ]; then USER_ARGS=(--user=root); fi
@@ -37,14 +33,11 @@ do_install() {
     log "MariaDB found: $("$(mariadbd_bin)" --version | head -n 1)"
     return 0
   fi
-  command -v apt-get >/dev/null 2>&1 || fail "no mariadbd and no apt-get to install it"
-  local install_log="$LOG_DIR/mariadb-install.log" start
+  local start
   start="$(now)"
-  log "installing Debian's mariadb-server package (apt-get; log: $install_log)"
-  (as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mariadb-server ||
-    { as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mariadb-server; }) \
-    >>"$install_log" 2>&1 || SERVICE_LOG="$install_log" fail "apt-get install mariadb-server failed"
-  installed || SERVICE_LOG="$install_log" fail "mariadb-server installed but no mariadbd"
+  log "installing Debian's mariadb-server package (apt-get; log: $LOG_DIR/mariadb-server-install.log)"
+  apt_install mariadb-server
+  installed || SERVICE_LOG="$LOG_DIR/mariadb-server-install.log" fail "mariadb-server installed but no mariadbd"
   log "installed $("$(mariadbd_bin)" --version | head -n 1) in $(fmt_duration $(($(now) - start)))"
 }
 

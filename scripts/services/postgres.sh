@@ -26,11 +26,6 @@ pg_bin() {
   echo "$best"
 }
 
-# Runs a command as root (for apt-get / chown), directly or through sudo -n.
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
-}
-
 # Runs a command as the postgres OS user, from a directory that user can read.
 as_pg() {
   if [ "$(id -un)" = postgres ]; then
@@ -48,15 +43,10 @@ do_install() {
   if [ -n "$bin" ]; then
     log "PostgreSQL $(basename "$(dirname "$bin")") found in $bin"
   else
-    command -v apt-get >/dev/null 2>&1 || fail "no PostgreSQL under /usr/lib/postgresql/*/bin and no apt-get to install it"
-    SERVICE_LOG="$LOG_DIR/postgres-install.log"
-    log "installing PostgreSQL from Debian packages (apt-get install -y postgresql; log: $SERVICE_LOG)"
-    {
-      as_root apt-get update -q &&
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql
-    } >>"$SERVICE_LOG" 2>&1 || fail "apt-get install postgresql failed"
+    log "installing PostgreSQL from Debian packages (apt-get; log: $LOG_DIR/postgresql-install.log)"
+    apt_install postgresql
     bin="$(pg_bin)"
-    [ -n "$bin" ] || fail "postgresql installed but no initdb/pg_ctl under /usr/lib/postgresql/*/bin"
+    [ -n "$bin" ] || SERVICE_LOG="$LOG_DIR/postgresql-install.log" fail "postgresql installed but no initdb/pg_ctl under /usr/lib/postgresql/*/bin"
     log "installed PostgreSQL $(basename "$(dirname "$bin")")"
   fi
   id postgres >/dev/null 2>&1 || fail "the postgres OS user does not exist (the Debian package creates it)"

@@ -23,10 +23,8 @@ do_install() {
     log "Prometheus found: $(prometheus --version 2>&1 | head -n 1)"
     return 0
   fi
-  log "installing Debian's prometheus package (apt-get)"
-  (DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus ||
-    { DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; }) \
-    >>"$LOG_DIR/prometheus-install.log" 2>&1 || SERVICE_LOG="$LOG_DIR/prometheus-install.log" fail "apt-get install prometheus failed"
+  log "installing Debian's prometheus package (apt-get; log: $LOG_DIR/prometheus-install.log)"
+  apt_install prometheus
 }
 
 write_config() {

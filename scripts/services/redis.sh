@@ -15,22 +15,15 @@ DATA_DIR="$STATE_DIR/redis"
 PIDFILE="$STATE_DIR/redis.pid"
 SERVICE_LOG="$LOG_DIR/redis.log"
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
-}
-
 do_install() {
   if dpkg -s redis-server >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; then
     log "Redis found: $(redis-server --version | head -n 1)"
     return 0
   fi
-  command -v apt-get >/dev/null 2>&1 || fail "no redis-server and no apt-get to install it"
-  local install_log="$LOG_DIR/redis-install.log" start
+  local start
   start="$(now)"
-  log "installing Debian's redis-server package (apt-get; log: $install_log)"
-  (as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server ||
-    { as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server; }) \
-    >>"$install_log" 2>&1 || SERVICE_LOG="$install_log" fail "apt-get install redis-server failed"
+  log "installing Debian's redis-server package (apt-get; log: $LOG_DIR/redis-server-install.log)"
+  apt_install redis-server
   log "installed $(redis-server --version | head -n 1) in $(fmt_duration $(($(now) - start)))"
 }
 
