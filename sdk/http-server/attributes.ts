@@ -21,8 +21,7 @@ export function normalizedMethod(method: string | undefined): string {
 
 export interface RequestFacts {
   attributes: Attributes;
-  /** `url.path`, also what the ignore list is matched against. */
-  path: string;
+  /** `http.request.method`: the method, or `_OTHER`. */
   method: string;
 }
 
@@ -52,7 +51,7 @@ export function requestAttributes(request: IncomingMessage, scheme: 'http' | 'ht
     const value = headers[name];
     if (value !== undefined) attributes[`http.request.header.${name}`] = Array.isArray(value) ? value : [value];
   }
-  return { attributes, path, method };
+  return { attributes, method };
 }
 
 /** The request target split at `?`; an absolute-form target (`GET http://host/p`, sent to proxies) goes through URL. */

@@ -95,7 +95,7 @@ export function traceHttpServers(options: ServerSpanOptions): () => void {
       const scheme = socket.encrypted === true ? 'https' : 'http';
       const { attributes, method } = requestAttributes(request, scheme, redactedQueryParams, captureHeaders);
       const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-      const span = tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent);
+      const span = tracer.startSpan(spanName(method, undefined), { kind: SpanKind.SERVER, attributes }, parent);
       const metadata: RPCMetadata = { type: RPCType.HTTP, span };
       const active = setRPCMetadata(trace.setSpan(parent, span), metadata);
       (response as TrackedResponse)[IN_FLIGHT] = { span, metadata, request, method, scheme, startedAt: performance.now(), ended: false };
@@ -138,7 +138,7 @@ export function traceHttpServers(options: ServerSpanOptions): () => void {
     const route = routeOf(request) ?? inFlight.metadata.route;
     if (route !== undefined) {
       attributes['http.route'] = route;
-      span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${route}`);
+      span.updateName(spanName(method, route));
     }
     for (const name of captureHeaders) {
       const value = response.getHeader(name);
@@ -167,6 +167,12 @@ export function traceHttpServers(options: ServerSpanOptions): () => void {
     unsubscribe('http.server.request.start', onRequestStart);
     unsubscribe('http.server.response.finish', onResponseFinish);
   };
+}
+
+/** `METHOD route`, or `METHOD` alone; `HTTP` for a method outside the known set (semantic conventions). */
+function spanName(method: string, route: string | undefined): string {
+  const name = method === '_OTHER' ? 'HTTP' : method;
+  return route === undefined ? name : `${name} ${route}`;
 }
 
 function hasBody(request: IncomingMessage): boolean {
