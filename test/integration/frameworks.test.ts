@@ -1,6 +1,6 @@
 // Server spans and routes for the frameworks services run on, each from its own
 // node_modules (test/fixtures/frameworks, installed by scripts/fixtures-install):
-// Express 4, Fastify 5, Koa 3 with @koa/router, NestJS 11 on Express. Express 5 is http-server.test.ts.
+// Express 4, Fastify 5, Koa 3 with @koa/router, NestJS 11 on Express and on Fastify. Express 5 is http-server.test.ts.
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
 import { fixture, get, startApp, stop } from '../helpers/app.js';
@@ -98,4 +98,23 @@ t.test('NestJS 11 on Express: the controller route with the global prefix, the c
   const spans = receiver.spans;
   t.same(spans.filter((s) => s.traceId === order.traceId).map((s) => s.name), ['GET /api/orders/:id'], 'one span per request: the server span');
   t.same(spans.filter((s) => s.name === 'Create Nest App' || 'nestjs.type' in s.attributes).map((s) => s.name), [], 'no span for Nest at start-up or for its internals');
+});
+
+t.test('NestJS 11 on Fastify: the route, the controller and method, exceptions recorded from the raw response of its reply', async (t) => {
+  const { app, serverSpan, receiver } = await run(t, 'nest-fastify.js');
+  t.same(JSON.parse((await get(app.port, '/api/orders/5')).body), { id: '5' });
+  t.equal((await get(app.port, '/api/orders/fail/now')).status, 500);
+  t.equal((await get(app.port, '/api/orders/gone/7')).status, 404);
+  const order = await serverSpan('/api/orders/5');
+  t.equal(order.name, 'GET /api/orders/:id');
+  t.equal(order.attributes['nestjs.controller'], 'OrdersController');
+  t.equal(order.attributes['nestjs.callback'], 'find');
+  const failed = await serverSpan('/api/orders/fail/now');
+  t.equal(failed.status.code, 'error');
+  t.equal(failed.attributes['nestjs.callback'], 'fail');
+  t.same(failed.events.filter((e) => e.name === 'exception').map((e) => [e.attributes['exception.type'], e.attributes['exception.message']]), [['Error', 'thrown in a nest controller on fastify']]);
+  const gone = await serverSpan('/api/orders/gone/7');
+  t.equal(gone.status.code, 'unset');
+  t.same(gone.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.type']), ['NotFoundException']);
+  t.same(receiver.spans.filter((s) => s.traceId === order.traceId).map((s) => s.name), ['GET /api/orders/:id'], 'one span per request');
 });
