@@ -5,10 +5,10 @@ import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
 import { fixture, get, startApp, stop } from '../helpers/app.js';
 
-async function run(t: Test, script: string) {
+async function run(t: Test, script: string, env: Record<string, string> = {}) {
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
-  const app = await startApp(fixture('frameworks', script), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  const app = await startApp(fixture('frameworks', script), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, ...env } });
   t.teardown(() => stop(app));
   const serverSpan = async (path: string) =>
     (await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server' && s.attributes['url.path'] === path))).find(
@@ -117,4 +117,17 @@ t.test('NestJS 11 on Fastify: the route, the controller and method, exceptions r
   t.equal(gone.status.code, 'unset');
   t.same(gone.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.type']), ['NotFoundException']);
   t.same(receiver.spans.filter((s) => s.traceId === order.traceId).map((s) => s.name), ['GET /api/orders/:id'], 'one span per request');
+});
+
+t.test("NestJS with upstream's nestjs-core named: its spans come back, and the exception is still on the server span", async (t) => {
+  const { app, serverSpan, receiver } = await run(t, 'nest.js', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express,nestjs-core' });
+  t.equal((await get(app.port, '/api/orders/5')).status, 200);
+  t.equal((await get(app.port, '/api/orders/fail/now')).status, 500);
+  const order = await serverSpan('/api/orders/5');
+  const failed = await serverSpan('/api/orders/fail/now');
+  t.same(failed.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.message']), ['thrown in a nest controller']);
+  const nest = receiver.spans.filter((s) => s.traceId === order.traceId && s.attributes['nestjs.type'] !== undefined);
+  t.same(nest.map((s) => s.attributes['nestjs.type']).sort(), ['handler', 'request_context'], "upstream's two spans per request");
+  t.equal(nest.find((s) => s.attributes['nestjs.type'] === 'request_context')?.attributes['nestjs.controller'], 'OrdersController', 'which name the controller there');
+  t.ok(receiver.spans.some((s) => s.name === 'Create Nest App'));
 });
