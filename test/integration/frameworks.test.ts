@@ -131,3 +131,15 @@ t.test("NestJS with upstream's nestjs-core named: its spans come back, and the e
   t.equal(nest.find((s) => s.attributes['nestjs.type'] === 'request_context')?.attributes['nestjs.controller'], 'OrdersController', 'which name the controller there');
   t.ok(receiver.spans.some((s) => s.name === 'Create Nest App'));
 });
+
+t.test('NestJS imported as an ES module: the same controller and method, and exception event', async (t) => {
+  const { app, serverSpan } = await run(t, 'nest-esm.mjs');
+  t.equal((await get(app.port, '/api/orders/5')).status, 200);
+  t.equal((await get(app.port, '/api/orders/fail/now')).status, 500);
+  const order = await serverSpan('/api/orders/5');
+  t.equal(order.name, 'GET /api/orders/:id');
+  t.same([order.attributes['nestjs.controller'], order.attributes['nestjs.callback']], ['OrdersController', 'find']);
+  const failed = await serverSpan('/api/orders/fail/now');
+  t.equal(failed.status.code, 'error');
+  t.same(failed.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.message']), ['thrown in an ESM nest controller']);
+});
