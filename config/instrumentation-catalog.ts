@@ -124,6 +124,7 @@ export const INSTRUMENTED_MODULES: Record<InstrumentationName, readonly string[]
  * (off unless OTEL_PRELOAD_EXPRESS_LAYERS asks: the server span carries the route);
  * nestjs-core makes a "Create Nest App" span at start-up and two spans per request
  * (Nest's request context and handler), where issue 14 asks for none at start-up
- * and at most one per request: off until our own Nest support replaces it.
+ * and at most one per request; our own (sdk/http-server/nest.ts) puts the controller,
+ * method and exceptions on the server span instead.
  */
 export const NAMED_ONLY: readonly InstrumentationName[] = ['fs', 'dns', 'net', 'host-metrics', 'runtime-node', 'aws-lambda', 'router', 'nestjs-core'];

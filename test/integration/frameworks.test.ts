@@ -1,20 +1,20 @@
 // Server spans and routes for the frameworks services run on, each from its own
 // node_modules (test/fixtures/frameworks, installed by scripts/fixtures-install):
-// Express 4, Fastify 5, Koa 3 with @koa/router, NestJS 11 on Express. Express 5 is http-server.test.ts.
+// Express 4, Fastify 5, Koa 3 with @koa/router, NestJS 11 on Express and on Fastify. Express 5 is http-server.test.ts.
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
 import { fixture, get, startApp, stop } from '../helpers/app.js';
 
-async function run(t: Test, script: string) {
+async function run(t: Test, script: string, env: Record<string, string> = {}) {
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
-  const app = await startApp(fixture('frameworks', script), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  const app = await startApp(fixture('frameworks', script), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, ...env } });
   t.teardown(() => stop(app));
   const serverSpan = async (path: string) =>
     (await receiver.waitForSpans((all) => all.some((s) => s.kind === 'server' && s.attributes['url.path'] === path))).find(
       (s) => s.kind === 'server' && s.attributes['url.path'] === path,
     ) as CollectedSpan;
-  return { app, serverSpan };
+  return { app, serverSpan, receiver };
 }
 
 t.test('Express 4: nested routers, a mounted app, middleware-only answers, errors', async (t) => {
@@ -63,14 +63,83 @@ t.test('Koa 3 with @koa/router: the route instrumentation-koa matched, on the se
   t.equal((await serverSpan('/throws')).status.code, 'error');
 });
 
-t.test('NestJS 11 on Express: the controller route with the global prefix; 500 from its exception layer is an error', async (t) => {
-  const { app, serverSpan } = await run(t, 'nest.js');
+t.test('NestJS 11 on Express: the controller route with the global prefix, the controller and method, exceptions recorded, no spans of its own', async (t) => {
+  const { app, serverSpan, receiver } = await run(t, 'nest.js');
   t.same(JSON.parse((await get(app.port, '/api/orders/5')).body), { id: '5' });
   t.equal((await get(app.port, '/api/orders/fail/now')).status, 500);
+  t.equal((await get(app.port, '/api/orders/gone/7')).status, 404);
   const order = await serverSpan('/api/orders/5');
   t.equal(order.name, 'GET /api/orders/:id');
   t.equal(order.attributes['http.route'], '/api/orders/:id');
+  t.equal(order.attributes['nestjs.controller'], 'OrdersController', 'the controller, on the server span');
+  t.equal(order.attributes['nestjs.callback'], 'find', 'and its method');
+  t.same(order.events, [], 'no exception event on success');
+
   const failed = await serverSpan('/api/orders/fail/now');
   t.equal(failed.attributes['http.route'], '/api/orders/fail/now');
   t.equal(failed.status.code, 'error');
+  t.equal(failed.attributes['nestjs.callback'], 'fail');
+  const exceptions = failed.events.filter((e) => e.name === 'exception');
+  t.equal(exceptions.length, 1, 'one exception event for the error Nest answered with a 500');
+  t.equal(exceptions[0]?.attributes['exception.type'], 'Error');
+  t.equal(exceptions[0]?.attributes['exception.message'], 'thrown in a nest controller');
+  t.match(String(exceptions[0]?.attributes['exception.stacktrace']), /nest\.js:\d+/, 'the stack names the controller file');
+
+  const gone = await serverSpan('/api/orders/gone/7');
+  t.equal(gone.attributes['http.response.status_code'], 404);
+  t.equal(gone.status.code, 'unset', 'an HttpException under 500 is not a server error');
+  t.same(
+    gone.events.filter((e) => e.name === 'exception').map((e) => [e.attributes['exception.type'], e.attributes['exception.message']]),
+    [['NotFoundException', 'order 7 is gone']],
+    'but it is recorded',
+  );
+  t.equal(gone.attributes['nestjs.callback'], 'gone');
+
+  const spans = receiver.spans;
+  t.same(spans.filter((s) => s.traceId === order.traceId).map((s) => s.name), ['GET /api/orders/:id'], 'one span per request: the server span');
+  t.same(spans.filter((s) => s.name === 'Create Nest App' || 'nestjs.type' in s.attributes).map((s) => s.name), [], 'no span for Nest at start-up or for its internals');
+});
+
+t.test('NestJS 11 on Fastify: the route, the controller and method, exceptions recorded from the raw response of its reply', async (t) => {
+  const { app, serverSpan, receiver } = await run(t, 'nest-fastify.js');
+  t.same(JSON.parse((await get(app.port, '/api/orders/5')).body), { id: '5' });
+  t.equal((await get(app.port, '/api/orders/fail/now')).status, 500);
+  t.equal((await get(app.port, '/api/orders/gone/7')).status, 404);
+  const order = await serverSpan('/api/orders/5');
+  t.equal(order.name, 'GET /api/orders/:id');
+  t.equal(order.attributes['nestjs.controller'], 'OrdersController');
+  t.equal(order.attributes['nestjs.callback'], 'find');
+  const failed = await serverSpan('/api/orders/fail/now');
+  t.equal(failed.status.code, 'error');
+  t.equal(failed.attributes['nestjs.callback'], 'fail');
+  t.same(failed.events.filter((e) => e.name === 'exception').map((e) => [e.attributes['exception.type'], e.attributes['exception.message']]), [['Error', 'thrown in a nest controller on fastify']]);
+  const gone = await serverSpan('/api/orders/gone/7');
+  t.equal(gone.status.code, 'unset');
+  t.same(gone.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.type']), ['NotFoundException']);
+  t.same(receiver.spans.filter((s) => s.traceId === order.traceId).map((s) => s.name), ['GET /api/orders/:id'], 'one span per request');
+});
+
+t.test("NestJS with upstream's nestjs-core named: its spans come back, and the exception is still on the server span", async (t) => {
+  const { app, serverSpan, receiver } = await run(t, 'nest.js', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express,nestjs-core' });
+  t.equal((await get(app.port, '/api/orders/5')).status, 200);
+  t.equal((await get(app.port, '/api/orders/fail/now')).status, 500);
+  const order = await serverSpan('/api/orders/5');
+  const failed = await serverSpan('/api/orders/fail/now');
+  t.same(failed.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.message']), ['thrown in a nest controller']);
+  const nest = receiver.spans.filter((s) => s.traceId === order.traceId && s.attributes['nestjs.type'] !== undefined);
+  t.same(nest.map((s) => s.attributes['nestjs.type']).sort(), ['handler', 'request_context'], "upstream's two spans per request");
+  t.equal(nest.find((s) => s.attributes['nestjs.type'] === 'request_context')?.attributes['nestjs.controller'], 'OrdersController', 'which name the controller there');
+  t.ok(receiver.spans.some((s) => s.name === 'Create Nest App'));
+});
+
+t.test('NestJS imported as an ES module: the same controller and method, and exception event', async (t) => {
+  const { app, serverSpan } = await run(t, 'nest-esm.mjs');
+  t.equal((await get(app.port, '/api/orders/5')).status, 200);
+  t.equal((await get(app.port, '/api/orders/fail/now')).status, 500);
+  const order = await serverSpan('/api/orders/5');
+  t.equal(order.name, 'GET /api/orders/:id');
+  t.same([order.attributes['nestjs.controller'], order.attributes['nestjs.callback']], ['OrdersController', 'find']);
+  const failed = await serverSpan('/api/orders/fail/now');
+  t.equal(failed.status.code, 'error');
+  t.same(failed.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.message']), ['thrown in an ESM nest controller']);
 });
