@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { VERSION } from '../guard.js';
-import { serverSpanOf } from './server-spans.js';
+import { recordThrown, serverSpanOf } from './server-spans.js';
 
 /**
  * An error thrown in an Express handler, or passed to `next(err)`, is recorded on
@@ -72,7 +72,7 @@ function record(error: unknown, req: ExpressRequest, res: unknown): void {
     if (error === undefined || error === null || error === 'route' || error === 'router' || req[RECORDED] === error) return;
     req[RECORDED] = error;
     const span = serverSpanOf(res) ?? trace.getActiveSpan();
-    span?.recordException(error instanceof Error ? error : typeof error === 'string' ? error : JSON.stringify(error) ?? 'a non-Error value');
+    recordThrown(span, error);
   } catch {
     // Never into the app's error path.
   }

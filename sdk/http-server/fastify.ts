@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ROUTE } from './route.js';
-import { serverSpanOf } from './server-spans.js';
+import { recordThrown, serverSpanOf } from './server-spans.js';
 
 /**
  * Fastify 5 publishes each request's matched route, and a handler's error, on its
@@ -27,7 +27,7 @@ function onStart(message: unknown): void {
 function onError(message: unknown): void {
   const { reply, error } = message as HandlerStore;
   if (error === undefined || error === null) return;
-  serverSpanOf(reply?.raw)?.recordException(error instanceof Error ? error : typeof error === 'string' ? error : JSON.stringify(error) ?? 'a non-Error value');
+  recordThrown(serverSpanOf(reply?.raw), error);
 }
 
 export function traceFastifyRoutes(): () => void {

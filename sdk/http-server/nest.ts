@@ -1,7 +1,7 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { VERSION } from '../guard.js';
-import { serverSpanOf } from './server-spans.js';
+import { recordThrown, serverSpanOf } from './server-spans.js';
 
 /**
  * NestJS on the request's server span, with no span of its own (upstream's
@@ -102,7 +102,7 @@ function record(exception: unknown, host: ArgumentsHost): void {
     const span = spanOf(res);
     if (span === undefined) return;
     res[RECORDED] = exception;
-    span.recordException(exception instanceof Error ? exception : typeof exception === 'string' ? exception : JSON.stringify(exception) ?? 'a non-Error value');
+    recordThrown(span, exception);
   } catch {
     // Never into the app's error path.
   }

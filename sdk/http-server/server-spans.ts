@@ -67,6 +67,11 @@ export function serverSpanOf(response: unknown): Span | undefined {
   return inFlight !== undefined && !inFlight.ended ? inFlight.span : undefined;
 }
 
+/** What a framework caught, as an exception event: thrown values need not be Errors. */
+export function recordThrown(span: Span | undefined, thrown: unknown): void {
+  span?.recordException(thrown instanceof Error ? thrown : typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? 'a non-Error value'));
+}
+
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 /** Subscribes; returns the unsubscribe. */
