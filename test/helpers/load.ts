@@ -34,9 +34,18 @@ export interface LoadOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function once(agent: Agent, port: number, path: string, traceparent: string): Promise<number> {
+/**
+ * One GET. A reset of a reused keep-alive socket before any of the answer arrived is
+ * the keep-alive race (the server closed the idle socket as the request went out; on a
+ * starved machine the client's pause can outlast the server's keep-alive timeout):
+ * such a request is sent again, once, on a new socket, as Node's documentation of
+ * `request.reusedSocket` advises.
+ */
+function once(agent: Agent, port: number, path: string, traceparent: string, retried = false): Promise<number> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = request({ host: '127.0.0.1', port, path, agent, headers: { traceparent } }, (res) => {
+      answered = true;
       const length = Number(res.headers['content-length']);
       let received = 0;
       res.on('data', (chunk: Buffer) => (received += chunk.length));
@@ -46,7 +55,10 @@ function once(agent: Agent, port: number, path: string, traceparent: string): Pr
         else reject(new Error(`incomplete response: ${received} of ${length} bytes`));
       });
     });
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (!retried && !answered && req.reusedSocket && error.code === 'ECONNRESET') once(agent, port, path, traceparent, true).then(resolve, reject);
+      else reject(error);
+    });
     req.setTimeout(30_000, () => req.destroy(new Error('no answer in 30 s')));
     req.end();
   });
