@@ -225,6 +225,17 @@ stop_pid() {
 
 # usage_and_dispatch "$@": common {install|start|stop|status} entry point. The
 # service script defines do_install, do_start, do_stop, do_status.
+# For a service started in the foreground with its pid in $PIDFILE, listening on $PORT,
+# with a `ready` probe of its own: running when the process lives and answers.
+pid_service_status() {
+  if pid_alive "$PIDFILE" && ready >/dev/null 2>&1; then
+    log "running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
+  else
+    log "not running"
+    return 1
+  fi
+}
+
 dispatch() {
   local cmd="${1:-}"
   case "$cmd" in

@@ -55,12 +55,7 @@ do_stop() {
 }
 
 do_status() {
-  if pid_alive "$PIDFILE" && ready; then
-    log "running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
-  else
-    log "not running"
-    return 1
-  fi
+  pid_service_status
 }
 
 dispatch "$@"
