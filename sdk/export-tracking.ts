@@ -65,15 +65,29 @@ export class TrackingProcessor implements SpanProcessor {
   }
 }
 
+/** What an export saw when it started: pass it back to ExportFailures.settled(). */
+export interface ExportStart {
+  /** Its place in the order exports started. */
+  readonly number: number;
+  /** Successes that had arrived by then. */
+  readonly successes: number;
+}
+
 /**
  * Says once when exports of one signal start failing and once when they work again,
  * instead of once per batch (the SDK's own per-batch error goes to debug, sdk/diag.ts).
+ * Exports overlap, so an answer can be older news than the last one: a failure of an
+ * export that started before a success arrived says nothing about now, and neither
+ * does a success of an export that started before the one whose failure began the
+ * outage (it was sent while the backend was still up, seen with a receiver that
+ * finished the calls in flight as it closed).
  */
 export class ExportFailures {
-  private failing = false;
+  /** The start number of the export whose failure began the outage; undefined while exports work. */
+  private failingSince: number | undefined;
   private dropped = 0;
-  /** Successes so far: an export that fails after a success arrived since it started is old news. */
   private successes = 0;
+  private exportsStarted = 0;
   /** Where to, as we print it: credentials in the URL redacted. */
   private readonly endpoint: string;
 
@@ -86,24 +100,27 @@ export class ExportFailures {
   }
 
   /** When an export starts; pass the result to settled(). */
-  started(): number {
-    return this.successes;
+  started(): ExportStart {
+    return { number: this.exportsStarted++, successes: this.successes };
   }
 
   /** `count`: items in the export, for the drop count; undefined where a count means little (metrics). */
-  settled(result: ExportResult, count: number | undefined, successesAtStart: number): void {
+  settled(result: ExportResult, count: number | undefined, start: ExportStart): void {
     if (result.code === ExportResultCode.SUCCESS) {
+      if (this.failingSince !== undefined && start.number < this.failingSince) return; // sent before the outage began
       this.successes += 1;
       const dropped = count === undefined ? '' : ` (${this.dropped} ${this.what} were dropped while it failed)`;
-      if (this.failing) diag.warn(`exporting ${this.what} to ${this.endpoint} works again${dropped}`);
-      this.failing = false;
+      if (this.failingSince !== undefined) diag.warn(`exporting ${this.what} to ${this.endpoint} works again${dropped}`);
+      this.failingSince = undefined;
       this.dropped = 0;
       return;
     }
-    if (this.successes > successesAtStart) return; // sent while the backend was still down; it is up now
+    if (this.successes > start.successes) return; // sent while the backend was still down; it is up now
     this.dropped += count ?? 0;
-    if (!this.failing) diag.warn(`exporting ${this.what} to ${this.endpoint} failed: ${result.error?.message ?? 'unknown error'}; ${this.what} are dropped until it works again`);
-    this.failing = true;
+    if (this.failingSince === undefined) {
+      diag.warn(`exporting ${this.what} to ${this.endpoint} failed: ${result.error?.message ?? 'unknown error'}; ${this.what} are dropped until it works again`);
+      this.failingSince = start.number;
+    }
   }
 }
 
@@ -113,9 +130,9 @@ interface Exporter<Items> {
 
 /** Calls the exporter, reporting its failures; an exception thrown by it counts as one. */
 export function exportReporting<Items>(inner: Exporter<Items>, failures: ExportFailures, items: Items, count: number | undefined, resultCallback: (result: ExportResult) => void): void {
-  const successesAtStart = failures.started();
+  const start = failures.started();
   const done = (result: ExportResult) => {
-    failures.settled(result, count, successesAtStart);
+    failures.settled(result, count, start);
     resultCallback(result);
   };
   try {

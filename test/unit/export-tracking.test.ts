@@ -1,7 +1,9 @@
-// What an exit that cannot wait still has to send.
+// What an exit that cannot wait still has to send, and what is said when exports fail.
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import t from 'tap';
-import { UnexportedSpans } from '../../sdk/export-tracking.js';
+import { ExportFailures, UnexportedSpans } from '../../sdk/export-tracking.js';
 
 const span = (name: string) => ({ name }) as unknown as ReadableSpan;
 
@@ -19,4 +21,33 @@ t.test('bounded: past the limit the oldest go, the newest are kept', async (t) =
   const spans = ['1', '2', '3', '4', '5'].map(span);
   for (const s of spans) unexported.add(s);
   t.same(unexported.drain().map((s) => s.name), ['3', '4', '5']);
+});
+
+// Exports overlap: the batch processor starts the next before the last has answered.
+t.test('one line when exports start failing, one when they work again, whatever order overlapping exports answer in', async (t) => {
+  const lines: string[] = [];
+  const logger = { warn: (m: string) => lines.push(m), error() {}, info() {}, debug() {}, verbose() {} };
+  diag.setLogger(logger, DiagLogLevel.WARN);
+  t.teardown(() => diag.disable());
+  const failures = new ExportFailures('spans', 'http://127.0.0.1:4317');
+  const ok = { code: ExportResultCode.SUCCESS };
+  const failed = { code: ExportResultCode.FAILED, error: new Error('connection refused') };
+
+  // Sent while the backend was up, answered after a later one had failed: the outage goes on.
+  const inFlight = failures.started();
+  const first = failures.started();
+  failures.settled(failed, 5, first);
+  failures.settled(ok, 5, inFlight);
+  const second = failures.started();
+  failures.settled(failed, 7, second);
+  t.same(lines.length, 1, `one failure line, no early recovery:\n${lines.join('\n')}`);
+
+  // Sent during the outage, answered after a later one succeeded: no news either.
+  const stale = failures.started();
+  const recovered = failures.started();
+  failures.settled(ok, 1, recovered);
+  failures.settled(failed, 3, stale);
+  t.equal(lines.length, 2);
+  t.match(lines[0], /^exporting spans to http:\/\/127\.0\.0\.1:4317 failed: connection refused;/);
+  t.match(lines[1], /works again \(12 spans were dropped while it failed\)$/, 'the drop count is what the failed exports held');
 });
