@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
-import { fixture, get, startApp, stop } from '../helpers/app.js';
+import { fixture, get, registerPath, startApp, stop } from '../helpers/app.js';
 
 async function receiverFor(t: Test) {
   const receiver = await startReceiver();
@@ -13,13 +13,24 @@ async function receiverFor(t: Test) {
   return receiver;
 }
 
-t.test('an app that loads none of the instrumented libraries loads none of their instrumentations', async (t) => {
-  const app = await startApp(fixture('scripts', 'report-loaded.js'), { waitForPort: false, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOG_LEVEL: 'debug' } });
-  t.same(await app.exited, { code: 0, signal: null });
-  t.same(app.jsonLines()[0]?.['instrumentations'], [], 'no instrumentation package in require.cache');
-  t.notMatch(app.stderr(), 'activated', 'and none of those bundled with the SDK (pg, kafkajs, pino, express) was created');
-  t.match(app.stderr(), 'instrumentations auto;', 'the start-up line says auto');
-});
+// Both views: require.cache, and every URL the module loader loaded (a hook imported
+// before the preload), which is where a package loaded through `import` would show.
+for (const script of ['report-loaded.js', 'report-loaded.mjs']) {
+  t.test(`${script}: an app that loads none of the instrumented libraries loads none of their instrumentations`, async (t) => {
+    const app = await startApp(fixture('scripts', script), {
+      waitForPort: false,
+      nodeArgs: ['--import', fixture('scripts', 'record-loads.mjs'), '--import', registerPath],
+      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOG_LEVEL: 'debug' },
+    });
+    t.same(await app.exited, { code: 0, signal: null });
+    const report = app.jsonLines()[0] ?? {};
+    t.same(report['instrumentations'], [], 'no instrumentation package in require.cache');
+    t.ok(Number(report['loadedUrls']) > 50, `the loader hook saw the process load (${String(report['loadedUrls'])} modules)`);
+    t.same(report['instrumentationsByUrl'], [], 'none among the URLs the module loader loaded');
+    t.notMatch(app.stderr(), 'activated', 'and none of those bundled with the SDK (pg, kafkajs, pino, express) was created');
+    t.match(app.stderr(), 'instrumentations auto;', 'the start-up line says auto');
+  });
+}
 
 for (const script of ['graphql.js', 'graphql.mjs']) {
   t.test(`${script}: graphql traced with no variable set, the first load patched`, async (t) => {
