@@ -31,6 +31,8 @@ export interface StartOptions {
    * (through NODE_OPTIONS, whatever `env` says): it uses signal-exit, and kills on SIGTERM.
    */
   withoutTapPreload?: boolean;
+  /** Working folder, where `--import <package>` is resolved from; defaults to ours. */
+  cwd?: string;
 }
 
 /** The environment a test app gets: ours, minus any OTEL_* of the developer's shell, plus the test's. */
@@ -46,7 +48,7 @@ export function startApp(script: string, options: StartOptions = {}): Promise<Ru
   const args = [...(options.nodeArgs ?? ['--import', registerPath]), script];
   if (process.env['TEST_VERBOSE']) process.stderr.write(`# running: ${process.execPath} ${args.join(' ')}\n`);
   const [command, commandArgs] = options.withoutTapPreload ? ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(command, commandArgs, { env: appEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, commandArgs, { cwd: options.cwd, env: appEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
