@@ -4,9 +4,9 @@
 // app (with the probe preloaded in all configurations), warm up, flush, read memory,
 // run the measured load, read memory, flush, count the spans received.
 import { createRequire } from 'node:module';
-import { CONFIGS, EXAMPLE, LOAD_CONFIGS, HELLO, HELLO_ESM, PROBE, ROOT, configEnv } from './lib/configs.mjs';
+import { CONFIGS, EXAMPLE, FASTIFY, LOAD_CONFIGS, HELLO, HELLO_ESM, PROBE, ROOT, configEnv } from './lib/configs.mjs';
 import { ipcClient, startApp, stop } from './lib/proc.mjs';
-import { dbRequest, helloRequest } from './lib/routes.mjs';
+import { dbRequest, fastifyRequest, helloRequest } from './lib/routes.mjs';
 import { truncateTasks } from './lib/services.mjs';
 
 const require = createRequire(import.meta.url);
@@ -33,6 +33,8 @@ export const ROUTES = {
   hello: { title: 'hello-world (CommonJS fixture, GET /)', app: HELLO, request: helloRequest, esm: false },
   'hello-esm': { title: 'hello-world (ESM fixture, GET /)', app: HELLO_ESM, request: helloRequest, esm: true },
   db: { title: 'database + Kafka (ESM example, POST /api/tasks)', app: EXAMPLE, request: dbRequest, esm: true },
+  // Only in experiments/variants.mjs (the Fastify comparison), not in `npm run bench`.
+  fastify: { title: 'Fastify 5 (CommonJS fixture, GET /users/:id)', app: FASTIFY, request: fastifyRequest, esm: false },
 };
 
 /** One app, one configuration: warm-up, then the measured load. `config.env` adds to the environment (experiments). */

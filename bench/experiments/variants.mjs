@@ -3,13 +3,13 @@
 // other preload flags), interleaved, to find where the overhead comes from. Prints
 // median req/s, app CPU µs per request, p99, RSS, spans/request per variant.
 //
-//   node bench/experiments/variants.mjs <hello|db|startup|export> <variant-set> [--rounds=3] [--seconds=5]
+//   node bench/experiments/variants.mjs <hello|db|fastify|startup|export> <variant-set> [--rounds=3] [--seconds=5]
 //   variant sets: see SETS below.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { HELLO, OURS_SPECIFIER, OFFICIAL_SPECIFIER, OFFICIAL_ESM_HOOK, ROOT, SPANS, tracingEnv } from '../lib/configs.mjs';
+import { FASTIFY_OTEL, HELLO, OURS_SPECIFIER, OFFICIAL_SPECIFIER, OFFICIAL_ESM_HOOK, ROOT, SPANS, tracingEnv } from '../lib/configs.mjs';
 import { installCleanup, ipcClient, killAll, scratchDir, startApp, stop, timeToExit, track } from '../lib/proc.mjs';
 import { startReceiverProcess } from '../lib/receiver.mjs';
 import { prepareServices } from '../lib/services.mjs';
@@ -78,6 +78,15 @@ const SETS = {
     experiment('ours, no ESM hook', 'no-esm-hook'),
     official('official'),
   ],
+  // Fastify (run with `fastify`): its route and handler errors from Fastify's own
+  // diagnostics channels (ours, sdk/http-server/fastify.ts) against the Fastify team's
+  // @fastify/otel added to ours. The official register has no Fastify instrumentation.
+  fastify: [
+    bare,
+    ours('ours'),
+    ours('ours + @fastify/otel', {}, ['--import', OURS_SPECIFIER, '--import', FASTIFY_OTEL]),
+    official('official'),
+  ],
   // The database route: which instrumentation costs what.
   db: [
     bare,
@@ -98,7 +107,7 @@ const { values: options, positionals } = parseArgs({
 });
 const [route, setName] = positionals;
 const variants = SETS[setName];
-if (!['hello', 'db', 'startup', 'export'].includes(route) || !variants) throw new Error(`usage: variants.mjs <hello|db|startup|export> <${Object.keys(SETS).join('|')}>`);
+if (!['hello', 'db', 'fastify', 'startup', 'export'].includes(route) || !variants) throw new Error(`usage: variants.mjs <hello|db|fastify|startup|export> <${Object.keys(SETS).join('|')}>`);
 
 installCleanup();
 const receiver = await startReceiverProcess();

@@ -8,6 +8,8 @@ export const BENCH = fileURLToPath(new URL('../', import.meta.url));
 export const PROBE = fileURLToPath(new URL('../fixtures/probe.cjs', import.meta.url));
 export const HELLO = fileURLToPath(new URL('../fixtures/hello.cjs', import.meta.url));
 export const HELLO_ESM = fileURLToPath(new URL('../fixtures/hello.mjs', import.meta.url));
+export const FASTIFY = fileURLToPath(new URL('../fixtures/fastify.cjs', import.meta.url));
+export const FASTIFY_OTEL = fileURLToPath(new URL('../fixtures/fastify-otel.mjs', import.meta.url));
 export const SPANS = fileURLToPath(new URL('../fixtures/spans.mjs', import.meta.url));
 export const EXAMPLE = fileURLToPath(new URL('../../examples/task-manager/server.js', import.meta.url));
 

@@ -1,5 +1,6 @@
-// The two routes under load.
+// The routes under load.
 export const helloRequest = { method: 'GET', path: '/', status: 200 };
+export const fastifyRequest = { method: 'GET', path: '/users/42', status: 200 };
 
 export const dbRequest = {
   method: 'POST',
