@@ -1,6 +1,9 @@
 // Server spans and routes for the frameworks services run on, each from its own
 // node_modules (test/fixtures/frameworks, installed by scripts/fixtures-install):
 // Express 4, Fastify 5, Koa 3 with @koa/router, NestJS 11 on Express and on Fastify. Express 5 is http-server.test.ts.
+// Fastify and Koa also as ES modules, calling out with fetch and logging with pino.
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
 import { fixture, get, startApp, stop } from '../helpers/app.js';
@@ -62,6 +65,32 @@ t.test('Koa 3 with @koa/router: the route instrumentation-koa matched, on the se
   t.equal(order.attributes['http.response.status_code'], 200);
   t.equal((await serverSpan('/throws')).status.code, 'error');
 });
+
+// A service calling out with fetch, under CommonJS and ESM, nothing set: the server span
+// with its route, the fetch's client span under it, the traceparent the callee receives,
+// and the pino line written meanwhile, all in one trace.
+for (const script of ['fastify.js', 'fastify.mjs', 'koa.js', 'koa.mjs']) {
+  t.test(`${script}: route, the fetch it makes and the traceparent sent, its pino line, one trace`, async (t) => {
+    const received: IncomingHttpHeaders[] = [];
+    const callee = createServer((request, response) => {
+      received.push(request.headers);
+      response.end('42.00');
+    });
+    await new Promise<void>((resolve) => callee.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => callee.close());
+    const { app, serverSpan, receiver } = await run(t, script, { CALLEE_URL: `http://127.0.0.1:${(callee.address() as AddressInfo).port}/price` });
+    const response = await get(app.port, '/orders/7/price');
+    t.same([response.status, JSON.parse(response.body)], [200, { price: '42.00' }], 'the app answers as without us');
+    const server = await serverSpan('/orders/7/price');
+    t.equal(server.attributes['http.route'], '/orders/:id/price');
+    const client = (await receiver.waitForSpans((all) => all.some((s) => s.kind === 'client'))).find((s) => s.kind === 'client') as CollectedSpan;
+    t.equal(client.traceId, server.traceId, "the fetch's client span is in the request's trace");
+    t.equal(client.attributes['http.response.status_code'], 200);
+    t.equal(received[0]?.['traceparent'], `00-${client.traceId}-${client.spanId}-01`, 'the callee receives the trace, through the client span');
+    const line = app.jsonLines().find((l) => l['msg'] === 'pricing order');
+    t.equal(line?.['trace_id'], server.traceId, 'the pino line carries the trace id');
+  });
+}
 
 t.test('NestJS 11 on Express: the controller route with the global prefix, the controller and method, exceptions recorded, no spans of its own', async (t) => {
   const { app, serverSpan, receiver } = await run(t, 'nest.js');
