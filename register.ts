@@ -8,6 +8,7 @@
  * OTEL_SDK_DISABLED=true, a worker thread or npm itself load no OpenTelemetry code.
  */
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { findAppPackage } from './config/app-package.js';
 import { configFromEnv, isDisabled } from './config/index.js';
@@ -17,7 +18,11 @@ function main(): void {
   // A worker thread inherits --import; a second SDK there would double every span.
   if (!isMainThread || isDisabled(process.env) || isPackageManager(process.argv[1]) || !markStarted()) return;
 
-  const sdk = require('./sdk/runtime.js') as typeof import('./sdk/runtime.js');
+  // Through Node's own CommonJS loader, whatever loaded this file: on Node 22, a file
+  // `--import`ed under an asynchronous loader hook (Yarn PnP's) gets a `require` that
+  // has no `require.cache`, and so would every module it loads: require-in-the-middle,
+  // which each instrumentation patches with, then throws into the app's own require.
+  const sdk = createRequire(__filename)('./sdk/runtime.js') as typeof import('./sdk/runtime.js');
   const { config, warnings } = configFromEnv(process.env, {
     appPackage: findAppPackage(process.argv[1], process.cwd()),
     inContainer: sdk.runsInContainer(process.env),
