@@ -1,8 +1,8 @@
 // Spawns a fixture app under the built preload, the way a user runs it:
 // `node --import <dist/register.js> app.js`, exporting to a test receiver.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { request } from 'node:http';
-import { createServer, type Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingHttpHeaders, request } from 'node:http';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -140,4 +140,24 @@ export async function startBlackHole(t: { teardown(fn: () => void): void }): Pro
     server.close();
   });
   return { port: (server.address() as { port: number }).port, connections: () => sockets.length };
+}
+
+export interface Callee {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** The headers of each request it got, in order. */
+  received: IncomingHttpHeaders[];
+}
+
+/** The downstream service of an outgoing call: answers every request with `body` (JSON when it is not a string) and keeps its headers. */
+export async function startCallee(t: { teardown(fn: () => unknown): void }, body: unknown): Promise<Callee> {
+  const received: IncomingHttpHeaders[] = [];
+  const server = createHttpServer((request, response) => {
+    received.push(request.headers);
+    if (typeof body !== 'string') response.setHeader('content-type', 'application/json');
+    response.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  t.teardown(() => new Promise<void>((resolveClose) => server.close(() => resolveClose())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
 }

@@ -1,11 +1,9 @@
 // Activation on first use: with no variable set, an instrumentation is loaded and at
 // work when the app first requires or imports a module it patches (the very load
 // that triggered it is patched), under CommonJS and ESM, and not at all otherwise.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
-import { fixture, get, registerPath, startApp, stop } from '../helpers/app.js';
+import { fixture, get, registerPath, startApp, startCallee, stop } from '../helpers/app.js';
 
 async function receiverFor(t: Test) {
   const receiver = await startReceiver();
@@ -81,14 +79,8 @@ for (const [label, script] of [
 
 t.test("fetch: a client span, and the callee receives the trace's traceparent", async (t) => {
   const receiver = await receiverFor(t);
-  const received: IncomingHttpHeaders[] = [];
-  const callee = createServer((request, response) => {
-    received.push(request.headers);
-    response.end('pong');
-  });
-  await new Promise<void>((resolve) => callee.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => callee.close());
-  const base = `http://127.0.0.1:${(callee.address() as AddressInfo).port}/ping`;
+  const callee = await startCallee(t, 'pong');
+  const base = `${callee.url}/ping`;
   const url = `${base}?page=2&token=s3cret`;
   const app = await startApp(fixture('activation', 'fetch.js'), { waitForPort: false, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, CALLEE_URL: url } });
   t.same(await app.exited, { code: 0, signal: null }, app.stderr());
@@ -98,7 +90,7 @@ t.test("fetch: a client span, and the callee receives the trace's traceparent", 
   t.equal(client.attributes['url.full'], `${base}?page=2&token=REDACTED`, 'token redacted as for node:http');
   t.notMatch(JSON.stringify(client.attributes), 's3cret', 'nowhere in the span');
   t.equal(client.attributes['http.response.status_code'], 200);
-  t.equal(received[0]?.['traceparent'], `00-${client.traceId}-${client.spanId}-01`, 'traceparent names the client span');
+  t.equal(callee.received[0]?.['traceparent'], `00-${client.traceId}-${client.spanId}-01`, 'traceparent names the client span');
 });
 
 t.test('OTEL_NODE_ENABLED_INSTRUMENTATIONS restricts, OTEL_NODE_DISABLED_INSTRUMENTATIONS removes: graphql then never activates', async (t) => {

@@ -2,11 +2,9 @@
 // node_modules (test/fixtures/frameworks, installed by scripts/fixtures-install):
 // Express 4, Fastify 5, Koa 3 with @koa/router, NestJS 11 on Express and on Fastify. Express 5 is http-server.test.ts.
 // Fastify and Koa also as ES modules, calling out with fetch and logging with pino.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
-import { fixture, get, startApp, stop } from '../helpers/app.js';
+import { fixture, get, startApp, startCallee, stop } from '../helpers/app.js';
 
 async function run(t: Test, script: string, env: Record<string, string> = {}) {
   const receiver = await startReceiver();
@@ -71,14 +69,8 @@ t.test('Koa 3 with @koa/router: the route instrumentation-koa matched, on the se
 // and the pino line written meanwhile, all in one trace.
 for (const script of ['fastify.js', 'fastify.mjs', 'koa.js', 'koa.mjs']) {
   t.test(`${script}: route, the fetch it makes and the traceparent sent, its pino line, one trace`, async (t) => {
-    const received: IncomingHttpHeaders[] = [];
-    const callee = createServer((request, response) => {
-      received.push(request.headers);
-      response.end('42.00');
-    });
-    await new Promise<void>((resolve) => callee.listen(0, '127.0.0.1', resolve));
-    t.teardown(() => callee.close());
-    const { app, serverSpan, receiver } = await run(t, script, { CALLEE_URL: `http://127.0.0.1:${(callee.address() as AddressInfo).port}/price` });
+    const callee = await startCallee(t, '42.00');
+    const { app, serverSpan, receiver } = await run(t, script, { CALLEE_URL: `${callee.url}/price` });
     const response = await get(app.port, '/orders/7/price');
     t.same([response.status, JSON.parse(response.body)], [200, { price: '42.00' }], 'the app answers as without us');
     const server = await serverSpan('/orders/7/price');
@@ -86,7 +78,7 @@ for (const script of ['fastify.js', 'fastify.mjs', 'koa.js', 'koa.mjs']) {
     const client = (await receiver.waitForSpans((all) => all.some((s) => s.kind === 'client'))).find((s) => s.kind === 'client') as CollectedSpan;
     t.equal(client.traceId, server.traceId, "the fetch's client span is in the request's trace");
     t.equal(client.attributes['http.response.status_code'], 200);
-    t.equal(received[0]?.['traceparent'], `00-${client.traceId}-${client.spanId}-01`, 'the callee receives the trace, through the client span');
+    t.equal(callee.received[0]?.['traceparent'], `00-${client.traceId}-${client.spanId}-01`, 'the callee receives the trace, through the client span');
     const line = app.jsonLines().find((l) => l['msg'] === 'pricing order');
     t.equal(line?.['trace_id'], server.traceId, 'the pino line carries the trace id');
   });

@@ -2,26 +2,17 @@
 // a StockClient calling out with Node's fetch) under the preload with no variable set,
 // against a stock service started here that records the traceparent it receives. Its
 // node_modules are installed by scripts/fixtures-install from its package-lock.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { startReceiver } from '../../receiver/index.js';
-import { get, repoRoot, startApp, stop } from '../helpers/app.js';
+import { get, repoRoot, startApp, startCallee, stop } from '../helpers/app.js';
 
 t.test('nest-orders: controller and method, the exception it throws, the fetch it makes and the traceparent sent, its pino lines, two spans per request', async (t) => {
-  const received: IncomingHttpHeaders[] = [];
-  const stock = createServer((req, res) => {
-    received.push(req.headers);
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ level: 3 }));
-  });
-  await new Promise<void>((resolve) => stock.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => stock.close(() => resolve())));
+  const stock = await startCallee(t, { level: 3 });
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
   const app = await startApp(join(repoRoot, 'examples', 'nest-orders', 'server.js'), {
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, PORT: '0', STOCK_URL: `http://127.0.0.1:${(stock.address() as AddressInfo).port}` },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, PORT: '0', STOCK_URL: stock.url },
   });
   t.teardown(() => stop(app));
 
@@ -38,9 +29,9 @@ t.test('nest-orders: controller and method, the exception it throws, the fetch i
   t.same(inTrace.map((s) => `${s.kind} ${s.name}`).sort(), ['client GET', 'server GET /orders/:id'], 'two spans per request: the server span and the fetch');
   const fetchSpan = inTrace.find((s) => s.kind === 'client');
   t.equal(fetchSpan?.parentSpanId, order?.spanId, 'the fetch under the server span');
-  t.equal(fetchSpan?.attributes['url.full'], `http://127.0.0.1:${(stock.address() as AddressInfo).port}/stock/41`);
-  t.equal(received.length, 1);
-  t.equal(received[0]?.['traceparent'], `00-${order?.traceId}-${fetchSpan?.spanId}-01`, 'the stock service receives the trace, the fetch span as parent');
+  t.equal(fetchSpan?.attributes['url.full'], `${stock.url}/stock/41`);
+  t.equal(stock.received.length, 1);
+  t.equal(stock.received[0]?.['traceparent'], `00-${order?.traceId}-${fetchSpan?.spanId}-01`, 'the stock service receives the trace, the fetch span as parent');
 
   const priced = server('/orders/41/price');
   t.equal(priced?.name, 'GET /orders/:id/price');
