@@ -84,8 +84,10 @@ t.test('otlp: a metrics backend down at start gets one warning, and one line whe
       OTEL_TRACES_EXPORTER: 'none',
       OTEL_METRICS_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://user:s3cret@127.0.0.1:${grpcPort}`,
-      OTEL_METRIC_EXPORT_INTERVAL: '200',
-      OTEL_METRIC_EXPORT_TIMEOUT: '150',
+      // The reader's own timeout (at most the interval) says "timed out" on its own line when it
+      // fires first: 150 ms did, once, with two test suites on 2 cores; 1 s leaves room.
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+      OTEL_METRIC_EXPORT_TIMEOUT: '1000',
     },
   });
   t.teardown(() => stop(app));
@@ -93,7 +95,7 @@ t.test('otlp: a metrics backend down at start gets one warning, and one line whe
   // Several export intervals while it is down.
   for (let i = 0; i < 6; i++) {
     t.equal((await get(app.port, `/hello/down-${i}`)).status, 200, 'the app serves while the backend is down');
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 600));
   }
   const receiver = await startReceiver({ grpcPort });
   t.teardown(() => receiver.close());
