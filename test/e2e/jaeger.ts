@@ -1,6 +1,7 @@
 // Asks Jaeger's own query API (v3, OTLP JSON) for traces, so that "the trace is in
 // Jaeger" is proven by Jaeger, and turns its answer into the receiver's plain spans.
 import type { CollectedSpan } from '../../receiver/index.js';
+import { pollTrace } from '../helpers/traces.js';
 import { decodeTraceRequest, spansFromRequest } from '../../receiver/decode.js';
 
 /**
@@ -29,15 +30,8 @@ export async function fetchTrace(jaegerUrl: string, traceId: string): Promise<Co
 }
 
 /** Polls until the trace satisfies the predicate (spans of other processes arrive later). */
-export async function waitForTrace(jaegerUrl: string, traceId: string, predicate: (spans: CollectedSpan[]) => boolean, timeoutMs = 30_000): Promise<CollectedSpan[]> {
-  const deadline = Date.now() + timeoutMs;
-  let spans: CollectedSpan[] = [];
-  while (Date.now() < deadline) {
-    spans = await fetchTrace(jaegerUrl, traceId);
-    if (predicate(spans)) return spans;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`trace ${traceId} not complete in Jaeger within ${timeoutMs} ms; it has: ${spans.map((s) => `${s.kind} ${s.name} [${String(s.resource['service.name'])}]`).join(', ') || 'nothing'}`);
+export function waitForTrace(jaegerUrl: string, traceId: string, predicate: (spans: CollectedSpan[]) => boolean, timeoutMs?: number): Promise<CollectedSpan[]> {
+  return pollTrace('Jaeger', traceId, (id) => fetchTrace(jaegerUrl, id), predicate, timeoutMs);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Asks Grafana Tempo's own HTTP API for traces (npm run test:tempo), so that "the trace is in Tempo"
 // is proven by Tempo, and turns its answer into the receiver's plain spans.
 import type { CollectedSpan } from '../../receiver/index.js';
+import { pollTrace } from '../helpers/traces.js';
 import { spansFromRequest } from '../../receiver/decode.js';
 import { ExportTraceServiceRequest } from '../../receiver/otlp-proto.js';
 
@@ -19,15 +20,8 @@ export async function fetchTrace(tempoUrl: string, traceId: string): Promise<Col
 }
 
 /** Polls until the trace satisfies the predicate (spans of other processes arrive later). */
-export async function waitForTrace(tempoUrl: string, traceId: string, predicate: (spans: CollectedSpan[]) => boolean, timeoutMs = 30_000): Promise<CollectedSpan[]> {
-  const deadline = Date.now() + timeoutMs;
-  let spans: CollectedSpan[] = [];
-  while (Date.now() < deadline) {
-    spans = await fetchTrace(tempoUrl, traceId);
-    if (predicate(spans)) return spans;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`trace ${traceId} not complete in Tempo within ${timeoutMs} ms; it has: ${spans.map((s) => `${s.kind} ${s.name} [${String(s.resource['service.name'])}]`).join(', ') || 'nothing'}`);
+export function waitForTrace(tempoUrl: string, traceId: string, predicate: (spans: CollectedSpan[]) => boolean, timeoutMs?: number): Promise<CollectedSpan[]> {
+  return pollTrace('Tempo', traceId, (id) => fetchTrace(tempoUrl, id), predicate, timeoutMs);
 }
 
 /** TraceQL search over a time range; returns the trace ids found. */
