@@ -64,7 +64,7 @@ export function instrumentationPackage(name: InstrumentationName): string {
 /**
  * The modules each instrumentation patches (its module definitions' names): the
  * first `require` or `import` of one of them activates the instrumentation
- * (sdk/activation.ts). A unit test keeps this in step with each package's
+ * (sdk/instrument/activation.ts). A unit test keeps this in step with each package's
  * getModuleDefinitions(). Empty: the instrumentation patches no module of the app
  * (diagnostics channels, metrics, Lambda's handler) and is started with the SDK.
  */

@@ -3,7 +3,7 @@ import { INSTRUMENTATION_CLASSES, type InstrumentationName, isInstrumentationNam
 
 /**
  * Every name but the noisy ones: each is only a name in a list until the app first
- * loads a module it instruments (sdk/activation.ts).
+ * loads a module it instruments (sdk/instrument/activation.ts).
  */
 export const DEFAULT_INSTRUMENTATIONS: InstrumentationName[] = (Object.keys(INSTRUMENTATION_CLASSES) as InstrumentationName[]).filter((name) => !NAMED_ONLY.includes(name));
 

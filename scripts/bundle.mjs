@@ -5,7 +5,7 @@
 // nobody uses left out, is cheaper.
 // - sdk/runtime.js: the SDK as register.ts starts it (core, sdk-trace, resources,
 //   instrumentation and the five default instrumentations);
-// - sdk/trace-exporters.js: the OTLP trace exporters (serialisers, transports),
+// - sdk/export/trace-exporters.js: the OTLP trace exporters (serialisers, transports),
 //   which runtime.js loads two seconds after start;
 // - receiver/otlp-proto.js: the viewer's protobuf decoder (see BUNDLES).
 // Without this step (tsc alone) the same files work unbundled.
@@ -40,10 +40,11 @@ const ALWAYS_EXTERNAL = [
 ];
 
 const BUNDLES = [
-  // The exporters' bundle is its own file, required lazily (sdk/exporters.ts, and
-  // sdk/exit-export.ts for its serialisers).
-  { entry: 'sdk/runtime.ts', external: [...ALWAYS_EXTERNAL, /^\.\/trace-exporters\.js$/, /^@opentelemetry\/(exporter-|otlp-)/] },
-  { entry: 'sdk/trace-exporters.ts', external: ALWAYS_EXTERNAL },
+  // The exporters' bundle is its own file, required lazily (sdk/export/exporters.ts,
+  // and sdk/export/exit-export.ts for its serialisers): relative to runtime.js, which
+  // holds the code that requires it, it is ./export/trace-exporters.js.
+  { entry: 'sdk/runtime.ts', external: [...ALWAYS_EXTERNAL, /^@opentelemetry\/(exporter-|otlp-)/], moved: { './trace-exporters.js': './export/trace-exporters.js' } },
+  { entry: 'sdk/export/trace-exporters.ts', external: ALWAYS_EXTERNAL },
   // `otel-preload view`'s protobuf decoder: the generated code of an old
   // otlp-transformer (installed as `otlp-protos`, 17 MB with its own dependencies),
   // bundled so that the package needs it at build time only.
@@ -56,11 +57,12 @@ const BUNDLES = [
  * constants), and one build per package keeps a single copy of each in the bundle.
  * Others keep Node's choice (`require` of `long` must give the class, not a namespace).
  */
-const resolvePackages = (external) => ({
+const resolvePackages = (external, moved = {}) => ({
   name: 'packages',
   setup(bundle) {
     bundle.onResolve({ filter: /.*/ }, async (args) => {
       if (args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
+      if (Object.hasOwn(moved, args.path)) return { path: moved[args.path], external: true };
       if (external.some((pattern) => pattern.test(args.path))) return { path: args.path, external: true };
       if (args.path.startsWith('.') || args.path.startsWith('/')) return undefined;
       if (args.kind !== 'require-call' || !args.path.startsWith('@opentelemetry/')) return undefined;
@@ -86,7 +88,7 @@ function fail(message) {
   process.exit(1);
 }
 
-for (const { entry, external } of BUNDLES) {
+for (const { entry, external, moved } of BUNDLES) {
   const outfile = join(ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
   const result = await build({
     entryPoints: [join(ROOT, entry)],
@@ -100,7 +102,7 @@ for (const { entry, external } of BUNDLES) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-    plugins: [resolvePackages(external)],
+    plugins: [resolvePackages(external, moved)],
     allowOverwrite: true,
   });
 

@@ -22,6 +22,13 @@ export function isPackageManager(entryScript: string | undefined): boolean {
   return /[\\/](npm|npx|yarn|pnpm|corepack)(-cli)?(\.c?js)?$|[\\/]node_modules[\\/](npm|yarn|pnpm|corepack)[\\/]bin[\\/]/.test(entryScript);
 }
 
+/**
+ * dist/sdk: where this file is, whether it runs on its own or bundled into
+ * dist/sdk/runtime.js (scripts/bundle.mjs). Files in sdk's sub-folders take their
+ * paths from here, since their own __dirname differs between the two.
+ */
+export const SDK_DIR: string = __dirname;
+
 const STARTED = Symbol.for('otel-preload.started');
 
 /**

@@ -5,8 +5,8 @@
  * resolving ~200 (bench/PROFILING.md).
  */
 export { setUpDiagnostics, startupLine } from './diag.js';
-export { registerEsmHook } from './hooks.js';
-export { activateImport } from './activation.js';
+export { registerEsmHook } from './instrument/esm-hooks.js';
+export { activateImport } from './instrument/activation.js';
 export { runsInContainer } from './resource.js';
 export { installShutdown } from './shutdown.js';
 export { startSdk } from './start.js';

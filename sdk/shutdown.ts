@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { OtlpConfig } from '../config/exporter.js';
-import { exportBeforeExit } from './exit-export.js';
+import { exportBeforeExit } from './export/exit-export.js';
 import type { Started } from './start.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;

@@ -15,17 +15,17 @@ import {
 import type { Config } from '../config/index.js';
 import type { PropagatorName } from '../config/propagators.js';
 import type { SamplerConfig } from '../config/sampler.js';
-import { createConsoleSpanExporter, createLazyOtlpSpanExporter } from './exporters.js';
-import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export-tracking.js';
+import { createConsoleSpanExporter, createLazyOtlpSpanExporter } from './export/exporters.js';
+import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export/export-tracking.js';
 import { traceHttpServers } from './http-server/server-spans.js';
 import { VERSION } from './guard.js';
-import { Activation, activateOnRequire } from './activation.js';
-import { createInstrumentation, createInstrumentations, patchedModuleNames, startsWithSdk } from './instrumentations.js';
-import { OneClockPerTrace } from './one-clock.js';
-import { startLogs } from './logs.js';
-import { startMetrics } from './metrics.js';
-import { MessagingExceptionEvents } from './exception-events.js';
-import { RedactingProcessor } from './redaction.js';
+import { Activation, activateOnRequire } from './instrument/activation.js';
+import { createInstrumentation, createInstrumentations, patchedModuleNames, startsWithSdk } from './instrument/instrumentations.js';
+import { OneClockPerTrace } from './spans/one-clock.js';
+import { startLogs } from './export/logs.js';
+import { startMetrics } from './export/metrics.js';
+import { MessagingExceptionEvents } from './spans/exception-events.js';
+import { RedactingProcessor } from './spans/redaction.js';
 import { reportSdkError } from './diag.js';
 import { createResource } from './resource.js';
 

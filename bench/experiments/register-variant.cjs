@@ -7,7 +7,7 @@
 //   no-redaction    RedactingProcessor.onEnd as a no-op (what it costs per span)
 //
 // (The in-thread hook and the exporter loaded at the first export, measured here first,
-// are now the product's: sdk/hooks.ts, sdk/exporters.ts.)
+// are now the product's: sdk/instrument/esm-hooks.ts, sdk/export/exporters.ts.)
 // Mirrors register.ts's steps (config → diag → startSdk → hook → shutdown), but
 // loads tsc's unbundled dist/sdk/*.js files, so that the experiments can patch their
 // classes: compare its variants with its own control (BENCH_EXPERIMENT=''), not with
@@ -30,13 +30,13 @@ if (require('node:worker_threads').isMainThread && markStarted()) {
   });
   require(`${dist}/sdk/diag.js`).setUpDiagnostics(config.logLevel);
   if (experiments.has('no-tracking')) {
-    const { UnexportedSpans } = require(`${dist}/sdk/export-tracking.js`);
+    const { UnexportedSpans } = require(`${dist}/sdk/export/export-tracking.js`);
     UnexportedSpans.prototype.add = () => {};
     UnexportedSpans.prototype.settle = () => {};
   }
-  if (experiments.has('no-redaction')) require(`${dist}/sdk/redaction.js`).RedactingProcessor.prototype.onEnd = () => {};
+  if (experiments.has('no-redaction')) require(`${dist}/sdk/spans/redaction.js`).RedactingProcessor.prototype.onEnd = () => {};
   const started = require(`${dist}/sdk/start.js`).startSdk(config);
-  const include = require(`${dist}/sdk/instrumentations.js`).patchedModuleNames(started.instrumentations);
-  if (!experiments.has('no-esm-hook')) require(`${dist}/sdk/hooks.js`).registerEsmHook(include);
+  const include = require(`${dist}/sdk/instrument/instrumentations.js`).patchedModuleNames(started.instrumentations);
+  if (!experiments.has('no-esm-hook')) require(`${dist}/sdk/instrument/esm-hooks.js`).registerEsmHook(include);
   require(`${dist}/sdk/shutdown.js`).installShutdown(started);
 }

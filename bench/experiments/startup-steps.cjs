@@ -26,8 +26,8 @@ diagnostics.setUpDiagnostics(config.logLevel);
 step('diag (loads @opentelemetry/api)');
 const { startSdk } = require(`${dist}/sdk/start.js`);
 step('require sdk/start.js (api, core, sdk-trace, context-async-hooks, instrumentation)');
-const { registerEsmHook } = require(`${dist}/sdk/hooks.js`);
-const { patchedModuleNames } = require(`${dist}/sdk/instrumentations.js`);
+const { registerEsmHook } = require(`${dist}/sdk/instrument/esm-hooks.js`);
+const { patchedModuleNames } = require(`${dist}/sdk/instrument/instrumentations.js`);
 const { installShutdown } = require(`${dist}/sdk/shutdown.js`);
 step('require hooks, instrumentations, shutdown');
 

@@ -3,7 +3,7 @@ import { type RPCMetadata, RPCType, setRPCMetadata, suppressTracing } from '@ope
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ignoresPath } from '../ignore-paths.js';
+import { ignoresPath } from './ignore-paths.js';
 import { requestAttributes } from './attributes.js';
 import { traceFastifyRoutes } from './fastify.js';
 import { routeOf } from './route.js';

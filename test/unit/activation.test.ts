@@ -1,7 +1,7 @@
 // Activation's bookkeeping: once per name, one warning for a package that cannot load, never a throw.
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import t from 'tap';
-import { Activation, isOwnCode, packageOf } from '../../sdk/activation.js';
+import { Activation, isOwnCode, packageOf } from '../../sdk/instrument/activation.js';
 
 function activation(create: (name: string) => Instrumentation | undefined) {
   const warnings: string[] = [];
@@ -49,7 +49,7 @@ t.test('packageOf: the package a bare specifier names', async (t) => {
 });
 
 t.test('isOwnCode: our dist and OpenTelemetry packages, nothing else, never a throw', async (t) => {
-  t.equal(isOwnCode(`${__dirname}/../../sdk/trace-exporters.js`.replace(/\/test\/unit\/\.\.\/\.\./, '')), true);
+  t.equal(isOwnCode(`${__dirname}/../../sdk/export/trace-exporters.js`.replace(/\/test\/unit\/\.\.\/\.\./, '')), true);
   t.equal(isOwnCode('/app/node_modules/@opentelemetry/otlp-grpc-exporter-base/build/index.js'), true);
   t.equal(isOwnCode('/app/server.js'), false);
   t.equal(isOwnCode(null), false);

@@ -3,7 +3,7 @@ import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import t from 'tap';
-import { ExportFailures, UnexportedSpans } from '../../sdk/export-tracking.js';
+import { ExportFailures, UnexportedSpans } from '../../sdk/export/export-tracking.js';
 
 const span = (name: string) => ({ name }) as unknown as ReadableSpan;
 

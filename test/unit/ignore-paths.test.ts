@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ignoresPath } from '../../sdk/ignore-paths.js';
+import { ignoresPath } from '../../sdk/http-server/ignore-paths.js';
 
 t.test('exact paths and * prefixes, query ignored', async (t) => {
   const patterns = ['/health', '/internal/*'];

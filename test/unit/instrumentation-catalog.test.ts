@@ -19,7 +19,7 @@ t.test('every upstream instrumentation is in the table, with the class its packa
   }
 });
 
-// Activation waits for these module names (sdk/activation.ts): a name missing here would
+// Activation waits for these module names (sdk/instrument/activation.ts): a name missing here would
 // leave its library untraced, with nothing to say so.
 t.test('each instrumentation activates on exactly the modules its package patches', async (t) => {
   for (const name of Object.keys(INSTRUMENTATION_CLASSES) as InstrumentationName[]) {

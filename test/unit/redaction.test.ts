@@ -3,7 +3,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import t from 'tap';
 import type { RedactionConfig } from '../../config/redaction.js';
-import { RedactingProcessor } from '../../sdk/redaction.js';
+import { RedactingProcessor } from '../../sdk/spans/redaction.js';
 
 function recording(sqlLiterals: RedactionConfig['sqlLiterals']) {
   const exporter = new InMemorySpanExporter();

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { withoutQuotedValues } from '../../sdk/redaction.js';
-import { withoutLiterals } from '../../sdk/sql-literals.js';
+import { withoutQuotedValues } from '../../sdk/spans/redaction.js';
+import { withoutLiterals } from '../../sdk/spans/sql-literals.js';
 
 t.test('literals become ?, the statement shape stays', async (t) => {
   const rows: [string, string][] = [

@@ -1,10 +1,10 @@
 import type { Instrumentation, InstrumentationBase, InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { Config } from '../config/index.js';
+import type { Config } from '../../config/index.js';
 import { isBuiltin } from 'node:module';
-import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage } from '../config/instrumentation-catalog.js';
-import { ExpressErrorsInstrumentation } from './http-server/express-errors.js';
-import { NestInstrumentation } from './http-server/nest.js';
-import { ignoresPath } from './ignore-paths.js';
+import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage } from '../../config/instrumentation-catalog.js';
+import { ExpressErrorsInstrumentation } from '../http-server/express-errors.js';
+import { NestInstrumentation } from '../http-server/nest.js';
+import { ignoresPath } from '../http-server/ignore-paths.js';
 
 type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
 
@@ -48,7 +48,7 @@ export function createInstrumentation(name: InstrumentationName, config: Config)
  * The instrumentations started with the SDK: those of startsWithSdk among the
  * enabled names, and Express's error recorder (it patches Express's error path,
  * router and finalhandler, through the hooks already there, at no cost until the
- * app loads them). The others wait for their module (sdk/activation.ts). A package
+ * app loads them). The others wait for their module (sdk/instrument/activation.ts). A package
  * that fails to load is reported and skipped; the others still work.
  * With our server spans, NestJS's recorder too (its exceptions and the controller
  * and method, on the server span: sdk/http-server/nest.ts), also at no cost until

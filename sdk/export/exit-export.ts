@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { OtlpConfig } from '../config/exporter.js';
-import { settledResource } from './resource.js';
+import type { OtlpConfig } from '../../config/exporter.js';
+import { SDK_DIR } from '../guard.js';
+import { settledResource } from '../resource.js';
 
 /** How the child learns where to send: one variable, read only by exit-export-child.js. */
 export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
@@ -25,7 +26,7 @@ export function exportBeforeExit(spans: ReadableSpan[], otlp: OtlpConfig, timeou
   });
   const body = (otlp.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(ready);
   if (body === undefined) return;
-  spawnSync(process.execPath, [join(__dirname, 'exit-export-child.js')], {
+  spawnSync(process.execPath, [join(SDK_DIR, 'export', 'exit-export-child.js')], {
     input: body,
     timeout: timeoutMillis,
     killSignal: 'SIGKILL',

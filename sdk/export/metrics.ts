@@ -1,9 +1,9 @@
 import { metrics } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { IMetricReader, MeterProvider, PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { OtlpConfig } from '../config/exporter.js';
-import type { MetricsConfig } from '../config/metrics.js';
-import { reportSdkErrorsOf } from './diag.js';
+import type { OtlpConfig } from '../../config/exporter.js';
+import type { MetricsConfig } from '../../config/metrics.js';
+import { reportSdkErrorsOf } from '../diag.js';
 import { ExportFailures, exportReporting } from './export-tracking.js';
 import { createOtlpExporter } from './exporters.js';
 

@@ -1,5 +1,5 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import type { OtlpConfig, Signal } from '../config/exporter.js';
+import type { OtlpConfig, Signal } from '../../config/exporter.js';
 
 /** OTLP headers as gRPC metadata. */
 function grpcMetadata(headers: Record<string, string>): import('@grpc/grpc-js').Metadata {
@@ -10,7 +10,7 @@ function grpcMetadata(headers: Record<string, string>): import('@grpc/grpc-js').
 }
 
 // The official exporter packages follow one naming scheme: @opentelemetry/exporter-<signal>-otlp-<transport>.
-// (Traces: sdk/trace-exporters.ts, bundled.)
+// (Traces: sdk/export/trace-exporters.ts, bundled.)
 const SIGNAL_PACKAGE = { logs: ['logs', 'OTLPLogExporter'], metrics: ['metrics', 'OTLPMetricExporter'] } as const;
 const TRANSPORT_PACKAGE = { grpc: 'grpc', 'http/protobuf': 'proto', 'http/json': 'http' } as const;
 
@@ -37,7 +37,7 @@ const EXPORTER_LOAD_DELAY_MS = 2000;
 
 /**
  * The OTLP span exporter, loaded off the start-up path: its packages (grpc-js and the
- * OTLP serialisers, bundled in sdk/trace-exporters.js) are tens of ms of start-up
+ * OTLP serialisers, bundled in sdk/export/trace-exporters.js) are tens of ms of start-up
  * (bench/PROFILING.md). They load two seconds after start, while a service is usually
  * still connecting to its dependencies, so that the first export does not stall the
  * requests of the moment; or at the first export if that comes sooner. A process

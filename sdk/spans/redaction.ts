@@ -1,6 +1,6 @@
 import { type Context, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { RedactionConfig } from '../config/redaction.js';
+import type { RedactionConfig } from '../../config/redaction.js';
 import { withoutLiterals } from './sql-literals.js';
 
 /**

@@ -6,7 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { gzipSync } from 'node:zlib';
-import type { OtlpConfig } from '../config/exporter.js';
+import type { OtlpConfig } from '../../config/exporter.js';
 import { EXIT_EXPORT_ENV } from './exit-export.js';
 
 const TRACE_EXPORT_METHOD = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';

@@ -2,7 +2,8 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import Module, { isBuiltin } from 'node:module';
 import { isAbsolute, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INSTRUMENTED_MODULES, type InstrumentationName } from '../config/instrumentation-catalog.js';
+import { SDK_DIR } from '../guard.js';
+import { INSTRUMENTED_MODULES, type InstrumentationName } from '../../config/instrumentation-catalog.js';
 
 /**
  * Activation on first use: an enabled instrumentation that patches modules of the
@@ -20,7 +21,7 @@ import { INSTRUMENTED_MODULES, type InstrumentationName } from '../config/instru
  *   module's own nested files would be patched, its main exports not.
  * - `import` (ESM): a resolve hook (module.registerHooks, in the app's thread)
  *   activates when the specifier resolves, before the module is loaded; the
- *   import-in-the-middle wrapper module, which the loader hook (sdk/hooks.ts, with
+ *   import-in-the-middle wrapper module, which the loader hook (sdk/instrument/esm-hooks.ts, with
  *   every name here in its include list) puts around it, calls its hooks when it
  *   is evaluated, by which time the new instrumentation's hook is there.
  */
@@ -73,7 +74,7 @@ export class Activation {
   }
 }
 
-const OWN_CODE = join(__dirname, '..') + sep;
+const OWN_CODE = join(SDK_DIR, '..') + sep;
 const OPENTELEMETRY_PACKAGES = `${sep}node_modules${sep}@opentelemetry${sep}`;
 
 /**

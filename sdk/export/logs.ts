@@ -1,8 +1,8 @@
 import { logs } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { Config } from '../config/index.js';
-import { reportSdkErrorsOf } from './diag.js';
+import type { Config } from '../../config/index.js';
+import { reportSdkErrorsOf } from '../diag.js';
 import { ExportFailures, exportReporting } from './export-tracking.js';
 import { createOtlpExporter } from './exporters.js';
 

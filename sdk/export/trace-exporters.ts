@@ -1,8 +1,8 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-// The serialisers the exporters use, for the exit-time send (sdk/exit-export.ts): in
+// The serialisers the exporters use, for the exit-time send (sdk/export/exit-export.ts): in
 // this bundle they are already loaded, or load in a few ms, when a process exits.
 export { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { OtlpProtocol } from '../config/exporter.js';
+import type { OtlpProtocol } from '../../config/exporter.js';
 
 type TraceExporterClass = new (config: object) => SpanExporter;
 

@@ -49,7 +49,7 @@ function resolveBuiltinsWithoutParent(
 
 /**
  * Calls onResolve with each specifier an `import` resolved, before its module is
- * loaded (sdk/activation.ts). Not for `require` (its conditions say so), which the
+ * loaded (sdk/instrument/activation.ts). Not for `require` (its conditions say so), which the
  * activation sees first, nor `require.resolve`: require-in-the-middle resolves each
  * package's name on every load it inspects, so that a library our exporters load
  * would activate its instrumentation for nothing.
