@@ -50,3 +50,48 @@ export function reportEarly(message: string): void {
     // stderr may be closed; the app must not notice us either way.
   }
 }
+
+type Report = (message: string) => void;
+let report: Report = reportEarly;
+
+/** Where guarded failures are reported once diagnostics are set up (sdk/start.ts). */
+export function reportFailuresTo(to: Report): void {
+  report = to;
+}
+
+/**
+ * Something of ours failed inside the app's call stack (a channel subscriber, hook
+ * or wrapper): reported, never rethrown. The diagnostics logger folds a repeated
+ * message to one line a minute with a count, so a bug of ours that fails on every
+ * request does not flood the app's stderr.
+ */
+export function failedInApp(site: string, error: unknown): void {
+  try {
+    report(`${site} failed, the application is unaffected: ${describeFailure(error)}`);
+  } catch {
+    // Reporting must not fail into the app either.
+  }
+}
+
+function describeFailure(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'a value that cannot be described';
+  }
+}
+
+/**
+ * The one guard for a function of ours that the app's call stack calls (a
+ * diagnostics-channel subscriber, an event listener, a framework hook): whatever it
+ * throws is reported and swallowed. `this` and the arguments pass through.
+ */
+export function guarded<A extends unknown[]>(site: string, fn: (this: unknown, ...args: A) => void): (this: unknown, ...args: A) => void {
+  return function guardedCall(this: unknown, ...args: A): void {
+    try {
+      fn.apply(this, args);
+    } catch (error) {
+      failedInApp(site, error);
+    }
+  };
+}

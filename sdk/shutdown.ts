@@ -1,6 +1,8 @@
-import { diag } from '@opentelemetry/api';
+import { diag, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { OtlpConfig } from '../config/exporter.js';
 import { exportBeforeExit } from './export/exit-export.js';
+import { failedInApp } from './guard.js';
+import { recordThrown } from './spans/exception-attributes.js';
 import type { Started } from './start.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -47,6 +49,8 @@ function appHandles(signal: NodeJS.Signals, ours: () => void): boolean {
  *   again, so the exit status is the one Node gives without us.
  * - An exit that cannot wait (`process.exit()`, an uncaught exception, the app's
  *   handler exiting): the `exit` event sends what is still unexported synchronously.
+ *   An uncaught exception (or unhandled rejection) that ends the process is first
+ *   recorded on the spans it interrupts (`endOnCrash`), so that its trace is sent too.
  */
 export function installShutdown(started: Started): void {
   const timeoutMillis = started.config.shutdownTimeoutMillis;
@@ -104,5 +108,29 @@ export function installShutdown(started: Started): void {
     process.on(signal, onSignal);
   }
 
+  process.on('uncaughtExceptionMonitor', (thrown) => endOnCrash(started, thrown));
   process.on('exit', () => sendUnexported(timeoutMillis));
+}
+
+/**
+ * Observed, not handled (`uncaughtExceptionMonitor` runs before Node decides, and
+ * changes nothing of what it decides): when nothing will catch the exception, the
+ * process dies right after, and the spans it interrupted would never end. The open
+ * server spans end with the exception and an error status, and so does the span
+ * active where it was thrown (a database call, a span of the app's own). The `exit`
+ * event that follows sends them with the rest.
+ */
+function endOnCrash(started: Started, thrown: unknown): void {
+  try {
+    if (process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback()) return;
+    started.endOnCrash(thrown);
+    const active = trace.getActiveSpan();
+    if (active?.isRecording() === true) {
+      recordThrown(active, thrown);
+      active.setStatus({ code: SpanStatusCode.ERROR, message: 'the process ended with an uncaught exception' });
+      active.end();
+    }
+  } catch (error) {
+    failedInApp('recording the crash', error);
+  }
 }

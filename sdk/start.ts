@@ -17,8 +17,8 @@ import type { PropagatorName } from '../config/propagators.js';
 import type { SamplerConfig } from '../config/sampler.js';
 import { createConsoleSpanExporter, createLazyOtlpSpanExporter } from './export/exporters.js';
 import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export/export-tracking.js';
-import { traceHttpServers } from './http-server/server-spans.js';
-import { VERSION } from './guard.js';
+import { startHttpServerRoom } from './http-server/index.js';
+import { reportFailuresTo, VERSION } from './guard.js';
 import { Activation, activateOnRequire } from './instrument/activation.js';
 import { createInstrumentation, createInstrumentations, patchedModuleNames, startsWithSdk } from './instrument/instrumentations.js';
 import { OneClockPerTrace } from './spans/one-clock.js';
@@ -26,6 +26,7 @@ import { startLogs } from './export/logs.js';
 import { startMetrics } from './export/metrics.js';
 import { MessagingExceptionEvents } from './spans/exception-events.js';
 import { RedactingProcessor } from './spans/redaction.js';
+import { recordExceptionSafely } from './spans/exception-attributes.js';
 import { reportSdkError } from './diag.js';
 import { createResource } from './resource.js';
 
@@ -40,6 +41,8 @@ export interface Started {
   flush(): Promise<void>;
   /** Spans ended but not yet exported: what an exit that cannot wait still has to send. */
   unexported: UnexportedSpans;
+  /** The process is dying of an uncaught exception: open server spans end with it (sdk/shutdown.ts). */
+  endOnCrash(thrown: unknown): void;
   shutdown(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export interface Started {
  */
 export function startSdk(config: Config): Started {
   setGlobalErrorHandler(reportSdkError);
+  reportFailuresTo((message) => diag.warn(message));
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
@@ -65,12 +69,18 @@ export function startSdk(config: Config): Started {
   });
   const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new OneClockPerTrace(), new RedactingProcessor(config.redaction), new MessagingExceptionEvents(), ...spanProcessors] });
   trace.setGlobalTracerProvider(tracerProvider);
+  recordExceptionSafely(new TracerProvider().getTracer('otel-preload').startSpan('unused'));
 
   const logs = config.logs.exporters.length > 0 ? startLogs(config, resource) : undefined;
   const meterProvider = config.metrics.exporters.length > 0 ? startMetrics(config.metrics, resource) : undefined;
 
   const providers = { tracerProvider, ...(meterProvider ? { meterProvider } : {}) };
-  const instrumentations = createInstrumentations(config, (message) => diag.warn(message));
+  const httpServers = startHttpServerRoom(config, {
+    tracer: tracerProvider.getTracer('otel-preload/http-server', VERSION),
+    contextManager,
+    ...(meterProvider ? { meter: meterProvider.getMeter('otel-preload/http-server', VERSION) } : {}),
+  });
+  const instrumentations = [...(httpServers?.instrumentations ?? []), ...createInstrumentations(config, (message) => diag.warn(message))];
   registerInstrumentations({ instrumentations, ...providers });
   const activation = new Activation(
     config.instrumentations.enabled.filter((name) => !startsWithSdk(name)),
@@ -79,18 +89,6 @@ export function startSdk(config: Config): Started {
     { warn: (message) => diag.warn(message), debug: (message) => diag.debug(message) },
   );
   activateOnRequire(activation);
-  const { http } = config.instrumentations;
-  if (config.instrumentations.enabled.includes('http') && http.serverSpans === 'diagnostics_channel') {
-    traceHttpServers({
-      tracer: tracerProvider.getTracer('otel-preload/http-server', VERSION),
-      contextManager,
-      ignorePaths: http.ignorePaths,
-      redactedQueryParams: config.redaction.redactedQueryParams,
-      captureHeaders: config.redaction.captureHeaders,
-      ...(meterProvider ? { meter: meterProvider.getMeter('otel-preload/http-server', VERSION) } : {}),
-      report: (message) => diag.warn(message),
-    });
-  }
 
   const settle = (promise: Promise<unknown>) => promise.then(
     () => undefined,
@@ -102,8 +100,12 @@ export function startSdk(config: Config): Started {
     activation,
     esmModuleNames: [...new Set([...patchedModuleNames(instrumentations), ...activation.moduleNames])],
     unexported,
+    endOnCrash: (thrown) => httpServers?.endOnCrash(thrown),
     flush: () => Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.forceFlush())] : []))).then(() => undefined),
-    shutdown: () => Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.shutdown())] : []))).then(() => undefined),
+    shutdown: () => {
+      httpServers?.stop();
+      return Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.shutdown())] : []))).then(() => undefined);
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 import { trace } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
-import { VERSION } from '../guard.js';
-import { recordThrown, serverSpanOf } from './server-spans.js';
+import { failedInApp, VERSION } from '../guard.js';
+import { recordThrown } from '../spans/exception-attributes.js';
+import { serverSpanOf } from './in-flight.js';
 
 /**
  * An error thrown in an Express handler, or passed to `next(err)`, is recorded on
@@ -60,7 +61,7 @@ function withErrorsRecorded(finalhandler: FinalHandler): FinalHandler {
   return function finalhandlerRecordingErrors(req, res, options) {
     const done = finalhandler(req, res, options);
     return function done_(error?: unknown) {
-      if (error !== undefined && error !== null) record(error, req, res);
+      record(error, req, res);
       return done(error);
     };
   };
@@ -68,12 +69,12 @@ function withErrorsRecorded(finalhandler: FinalHandler): FinalHandler {
 
 function record(error: unknown, req: ExpressRequest, res: unknown): void {
   try {
-    // 'route' and 'router' are Express's routing signals, not errors.
-    if (error === undefined || error === null || error === 'route' || error === 'router' || req[RECORDED] === error) return;
+    // 'route' and 'router' are Express's routing signals, and a falsy value (0, '') is no error to Express either.
+    if (!error || error === 'route' || error === 'router' || req[RECORDED] === error) return;
     req[RECORDED] = error;
     const span = serverSpanOf(res) ?? trace.getActiveSpan();
     recordThrown(span, error);
-  } catch {
-    // Never into the app's error path.
+  } catch (failure) {
+    failedInApp('Express error recording', failure);
   }
 }

@@ -1,7 +1,8 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
-import { VERSION } from '../guard.js';
-import { recordThrown, serverSpanOf } from './server-spans.js';
+import { failedInApp, VERSION } from '../guard.js';
+import { recordThrown } from '../spans/exception-attributes.js';
+import { serverSpanOf } from './in-flight.js';
 
 /**
  * NestJS on the request's server span, with no span of its own (upstream's
@@ -103,8 +104,8 @@ function record(exception: unknown, host: ArgumentsHost): void {
     if (span === undefined) return;
     res[RECORDED] = exception;
     recordThrown(span, exception);
-  } catch {
-    // Never into the app's error path.
+  } catch (failure) {
+    failedInApp('Nest error recording', failure);
   }
 }
 
@@ -119,7 +120,11 @@ function namingHandlers(original: Create): Create {
       return handler;
     }
     return function nestRouteHandler(this: unknown, _req, res) {
-      spanOf(res)?.setAttributes(attributes);
+      try {
+        spanOf(res)?.setAttributes(attributes);
+      } catch (failure) {
+        failedInApp('Nest handler attributes', failure);
+      }
       // eslint-disable-next-line prefer-rest-params
       return handler.apply(this, arguments as unknown as [unknown, NestResponse | undefined, unknown]);
     };

@@ -29,5 +29,7 @@ export function routeOf(request: IncomingMessage): string | undefined {
   if (path === undefined) return undefined;
   const text = typeof path === 'string' ? path : path instanceof RegExp ? path.toString() : Array.isArray(path) ? path.map((p) => (p instanceof RegExp ? p.toString() : String(p as string))).join(',') : undefined;
   if (text === undefined) return undefined;
-  return typeof req.baseUrl === 'string' ? req.baseUrl + text : text;
+  if (typeof req.baseUrl !== 'string' || req.baseUrl === '') return text;
+  // `router.post('/')` under a mount path is the mount path itself (`/api/v1/orders`), as instrumentation-express reports it.
+  return text === '/' ? req.baseUrl : req.baseUrl + text;
 }

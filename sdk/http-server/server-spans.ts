@@ -1,31 +1,41 @@
 import { type Attributes, type Context, context, type Histogram, type Meter, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { type RPCMetadata, RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ignoresPath } from './ignore-paths.js';
+import { guarded } from '../guard.js';
+import { exceptionAttributes, recordThrown } from '../spans/exception-attributes.js';
 import { requestAttributes } from './attributes.js';
-import { traceFastifyRoutes } from './fastify.js';
+import { ignoresPath } from './ignore-paths.js';
+import { IN_FLIGHT, type InFlight, open, type TrackedResponse } from './in-flight.js';
 import { routeOf } from './route.js';
+import { http2Attributes, type Http2Stream } from './http2.js';
 
 /**
- * One SERVER span per incoming request of every `node:http` / `node:https` server,
- * made from the diagnostics channels Node publishes synchronously around each
- * request, instead of patching `Server.prototype.emit` and binding the request and
- * response emitters as instrumentation-http does: that patching is most of what
- * holds a traced hello-world to a fifth of its untraced throughput (bench/PROFILING.md).
+ * One SERVER span per incoming request of every `node:http` / `node:https` server
+ * (and `node:http2`, from its own channels), made from the diagnostics channels Node
+ * publishes synchronously around each request, instead of patching
+ * `Server.prototype.emit` as instrumentation-http does: that patching is most of
+ * what holds a traced hello-world to a fifth of its untraced throughput
+ * (bench/PROFILING.md).
  *
  * - `http.server.request.start` is published just before the server emits
  *   'request': the span starts there and its context is entered for the rest of
  *   that synchronous call (`attach`, AsyncLocalStorage's `enterWith`), so the app's
- *   handler and everything it starts, sync or async, run inside it.
+ *   handler and everything it starts, sync or async, run inside it. If anything
+ *   fails there, the root context is entered instead: on Node 22 the context is
+ *   entered on the connection's parser, and the next request on a keep-alive
+ *   connection must not run inside the previous one's trace.
+ * - the request's and the response's events are emitted inside that context too
+ *   (one shared `emit`, no closure per request), so that the app's 'close',
+ *   'aborted', 'error' and 'finish' listeners (SSE and long-poll cleanups), and a
+ *   body parser's 'data'/'end', run in the request's trace.
  * - `http.server.response.finish` ends it, with the route the framework matched
  *   (route.ts; or, for frameworks only an upstream instrumentation sees into, the
  *   route it left in the context's RPC metadata, as it does for instrumentation-http).
- * - a response closed before it finished (the client went away) ends it with
- *   `error.type` `aborted`, from one shared 'close' listener; a span never leaks.
+ * - a response closed before it finished ends it from one shared 'close' listener
+ *   (aborts: see `end`); a span never leaks.
  */
-
 export interface ServerSpanOptions {
   tracer: Tracer;
   /** The context manager we installed: `attach` enters a context for the rest of the current call. */
@@ -35,7 +45,17 @@ export interface ServerSpanOptions {
   captureHeaders: readonly string[];
   /** With metrics on: `http.server.request.duration` from the same two events. */
   meter?: Meter;
-  report: (message: string) => void;
+}
+
+export interface HttpServerTracing {
+  /** Unsubscribes (at shutdown). */
+  untrace(): void;
+  /**
+   * The process is dying of an uncaught exception: every open server span ends now,
+   * with the exception and an error status, so that the exit-time export sends the
+   * trace of the request that crashed it.
+   */
+  endOnCrash(thrown: unknown): void;
 }
 
 interface RequestStart {
@@ -44,134 +64,214 @@ interface RequestStart {
   socket: Socket & { encrypted?: boolean };
 }
 
-interface InFlight {
-  span: Span;
-  /** Where upstream framework instrumentations (Koa, Hapi, Restify) leave the route they matched. */
-  metadata: RPCMetadata;
-  request: IncomingMessage;
-  method: string;
-  scheme: 'http' | 'https';
-  startedAt: number;
-  ended: boolean;
+interface Http2StreamMessage {
+  stream: Http2Stream & { [IN_FLIGHT]?: InFlight };
+  headers: IncomingHttpHeaders;
 }
 
-const IN_FLIGHT = Symbol('otel-preload.server-span');
-const REQUEST_CONTEXT = Symbol('otel-preload.request-context');
+const CONTEXT_OF = Symbol('otel-preload.request-context');
 
-type TrackedResponse = ServerResponse & { [IN_FLIGHT]?: InFlight };
-type TrackedRequest = IncomingMessage & { [REQUEST_CONTEXT]?: Context };
-
-/** The server span of the request this response answers, while it is open. */
-export function serverSpanOf(response: unknown): Span | undefined {
-  const inFlight = (response as TrackedResponse | undefined)?.[IN_FLIGHT];
-  return inFlight !== undefined && !inFlight.ended ? inFlight.span : undefined;
-}
-
-/** What a framework caught, as an exception event: thrown values need not be Errors. */
-export function recordThrown(span: Span | undefined, thrown: unknown): void {
-  span?.recordException(thrown instanceof Error ? thrown : typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? 'a non-Error value'));
+interface Emitter {
+  emit: (this: Emitter, event: string | symbol, ...args: unknown[]) => boolean;
+  [CONTEXT_OF]?: Context;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
-/** Subscribes; returns the unsubscribe. */
-export function traceHttpServers(options: ServerSpanOptions): () => void {
-  const { tracer, contextManager, ignorePaths, redactedQueryParams, captureHeaders, report } = options;
+/** How a span's request ended. */
+type Ending = { how: 'finished' } | { how: 'closed' } | { how: 'crashed'; thrown: unknown };
+const FINISHED: Ending = { how: 'finished' };
+const CLOSED: Ending = { how: 'closed' };
+
+export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing {
+  const { tracer, contextManager, ignorePaths, redactedQueryParams, captureHeaders } = options;
   const duration: Histogram | undefined = options.meter?.createHistogram('http.server.request.duration', {
     description: 'Duration of HTTP server requests.',
     unit: 's',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
   const ignored = suppressTracing(ROOT_CONTEXT);
-  let failures = 0;
-  const failed = (error: unknown) => {
-    // Once, then quiet: a bug of ours must not flood the app's stderr on every request.
-    if (failures++ === 0) report(`HTTP server span failed (the request itself is unaffected): ${error instanceof Error ? error.message : String(error)}`);
-  };
+
+  function begin(attributes: Attributes, method: string, headers: IncomingHttpHeaders): { span: Span; active: Context; metadata: RPCMetadata } {
+    const parent = propagation.extract(ROOT_CONTEXT, headers);
+    const span = tracer.startSpan(spanName(method, undefined), { kind: SpanKind.SERVER, attributes }, parent);
+    const metadata: RPCMetadata = { type: RPCType.HTTP, span };
+    return { span, active: setRPCMetadata(trace.setSpan(parent, span), metadata), metadata };
+  }
 
   const onRequestStart = (message: unknown) => {
+    let entered: Context = ROOT_CONTEXT;
+    let started: Span | undefined;
     try {
       const { request, response, socket } = message as RequestStart;
       if (ignorePaths.length > 0 && ignoresPath(ignorePaths, request.url)) {
         // Nothing the app does for a probe is traced (and on a keep-alive socket, no earlier request's context lingers).
-        contextManager.attach(ignored);
+        entered = ignored;
         return;
       }
       const scheme = socket.encrypted === true ? 'https' : 'http';
       const { attributes, method } = requestAttributes(request, scheme, redactedQueryParams, captureHeaders);
-      const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-      const span = tracer.startSpan(spanName(method, undefined), { kind: SpanKind.SERVER, attributes }, parent);
-      const metadata: RPCMetadata = { type: RPCType.HTTP, span };
-      const active = setRPCMetadata(trace.setSpan(parent, span), metadata);
-      (response as TrackedResponse)[IN_FLIGHT] = { span, metadata, request, method, scheme, startedAt: performance.now(), ended: false };
+      const { span, active, metadata } = begin(attributes, method, request.headers);
+      started = span;
+      const inFlight: InFlight = { span, context: active, metadata, request, response, stream: undefined, method, scheme, protocolVersion: request.httpVersion, startedAt: performance.now(), ended: false };
+      (response as TrackedResponse)[IN_FLIGHT] = inFlight;
+      open.add(inFlight);
       response.on('close', onResponseClose);
-      if (hasBody(request)) runEventsIn(request, active);
-      contextManager.attach(active);
-    } catch (error) {
-      failed(error);
+      emitEventsIn(request, active);
+      emitEventsIn(response, active);
+      entered = active;
+      started = undefined;
+    } finally {
+      // On any failure above: the root context, and no span left open that nothing would end.
+      started?.end();
+      contextManager.attach(entered);
     }
   };
 
   const onResponseFinish = (message: unknown) => {
-    try {
-      end((message as RequestStart).response, false);
-    } catch (error) {
-      failed(error);
-    }
+    const { response } = message as RequestStart;
+    const inFlight = (response as TrackedResponse)[IN_FLIGHT];
+    if (inFlight !== undefined) end(inFlight, response, FINISHED);
   };
 
-  function onResponseClose(this: ServerResponse) {
-    try {
-      end(this, true);
-    } catch (error) {
-      failed(error);
-    }
-  }
-
-  function end(response: TrackedResponse, closedEarly: boolean) {
+  const onResponseClose = guarded('HTTP server span', function onResponseClose(this: unknown) {
+    const response = this as TrackedResponse;
     const inFlight = response[IN_FLIGHT];
-    if (inFlight === undefined || inFlight.ended) return;
+    if (inFlight !== undefined) end(inFlight, response, CLOSED);
+  });
+
+  /**
+   * Aborts, as the semantic conventions have them (docs/what-it-records.md):
+   * - closed before the status was sent: `error.type` `aborted` when the client went
+   *   away (the socket saw its end or a reset), `destroyed` when the server closed it
+   *   (`res.destroy()`, `socket.destroy()`); either is an error;
+   * - closed after a status below 500 was sent: the client leaving a response under
+   *   way (a stream, a download) is not a server error; the server cutting its own
+   *   response short is (`destroyed`);
+   * - 5xx: `error.type` is the status code, whatever happened after.
+   */
+  function end(inFlight: InFlight, response: ServerResponse | undefined, ending: Ending) {
+    if (inFlight.ended) return;
     inFlight.ended = true;
+    open.delete(inFlight);
     const { span, request, method } = inFlight;
     const attributes: Attributes = {};
-    const status = response.statusCode;
+    const headersSent = response?.headersSent === true;
+    const status = response?.statusCode ?? 0;
     let errorType: string | undefined;
-    if (!closedEarly || response.headersSent) attributes['http.response.status_code'] = status;
-    if (closedEarly) errorType = 'aborted';
-    else if (status >= 500 && status < 600) errorType = String(status);
+    let statusMessage: string | undefined;
+    if (ending.how === 'finished' || headersSent) attributes['http.response.status_code'] = status;
+    if (status >= 500 && status < 600 && (ending.how === 'finished' || headersSent)) errorType = String(status);
+    else if (ending.how === 'crashed') {
+      const { 'exception.type': type } = exceptionAttributes(ending.thrown);
+      errorType = typeof type === 'string' ? type : 'uncaught';
+      statusMessage = 'the process ended with an uncaught exception before the response was complete';
+      recordThrown(span, ending.thrown);
+    } else if (ending.how === 'closed') {
+      const clientLeft = clientClosed(request);
+      if (!headersSent) {
+        errorType = clientLeft ? 'aborted' : 'destroyed';
+        statusMessage = clientLeft ? 'the client closed the connection before the response was sent' : 'the server closed the connection before the response was sent';
+      } else if (!clientLeft) {
+        errorType = 'destroyed';
+        statusMessage = 'the server closed the connection before the response was complete';
+      }
+    }
     if (errorType !== undefined) attributes['error.type'] = errorType;
-    const route = routeOf(request) ?? inFlight.metadata.route;
+    const route = (request !== undefined ? routeOf(request) : undefined) ?? inFlight.metadata.route;
     if (route !== undefined) {
       attributes['http.route'] = route;
       span.updateName(spanName(method, route));
     }
-    for (const name of captureHeaders) {
-      const value = response.getHeader(name);
-      if (value !== undefined) attributes[`http.response.header.${name}`] = Array.isArray(value) ? value : [String(value)];
+    if (response !== undefined) {
+      for (const name of captureHeaders) {
+        const value = response.getHeader(name);
+        if (value !== undefined) attributes[`http.response.header.${name}`] = Array.isArray(value) ? value : [String(value)];
+      }
     }
     span.setAttributes(attributes);
     // 4xx is the client's error, not the server's (semantic conventions).
-    if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, ...(closedEarly ? { message: 'the client closed the connection before the response was complete' } : {}) });
+    if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, ...(statusMessage !== undefined ? { message: statusMessage } : {}) });
     span.end();
     if (duration !== undefined) {
       const metricAttributes: Attributes = {
         'http.request.method': method,
         'url.scheme': inFlight.scheme,
-        'network.protocol.version': request.httpVersion,
+        'network.protocol.version': inFlight.protocolVersion,
       };
       for (const key of ['http.route', 'http.response.status_code', 'error.type'] as const) if (attributes[key] !== undefined) metricAttributes[key] = attributes[key];
       duration.record((performance.now() - inFlight.startedAt) / 1000, metricAttributes);
     }
   }
 
-  subscribe('http.server.request.start', onRequestStart);
-  subscribe('http.server.response.finish', onResponseFinish);
-  const untraceFastify = traceFastifyRoutes();
-  return () => {
-    untraceFastify();
-    unsubscribe('http.server.request.start', onRequestStart);
-    unsubscribe('http.server.response.finish', onResponseFinish);
+  // node:http2: the same span from the stream's channels (Node 22.23+ and 24 publish them).
+  const onStreamStart = (message: unknown) => {
+    let entered: Context = ROOT_CONTEXT;
+    try {
+      const { stream, headers } = message as Http2StreamMessage;
+      if (ignorePaths.length > 0 && ignoresPath(ignorePaths, headers[':path'] as string | undefined)) {
+        entered = ignored;
+        return;
+      }
+      const { attributes, method, scheme } = http2Attributes(stream, headers, redactedQueryParams, captureHeaders);
+      const { span, active, metadata } = begin(attributes, method, headers);
+      stream[IN_FLIGHT] = { span, context: active, metadata, request: undefined, response: undefined, stream, method, scheme, protocolVersion: '2', startedAt: performance.now(), ended: false };
+      open.add(stream[IN_FLIGHT]);
+      emitEventsIn(stream as unknown as Emitter, active);
+      entered = active;
+    } finally {
+      contextManager.attach(entered);
+    }
   };
+
+  const onStreamEnd = (message: unknown) => {
+    const { stream } = message as Http2StreamMessage;
+    const inFlight = stream[IN_FLIGHT];
+    if (inFlight !== undefined) end(inFlight, http2Response(stream), FINISHED);
+  };
+
+  const onStreamClose = (message: unknown) => {
+    const { stream } = message as Http2StreamMessage;
+    const inFlight = stream[IN_FLIGHT];
+    if (inFlight !== undefined) end(inFlight, http2Response(stream), CLOSED);
+  };
+
+  const subscriptions: [string, (message: unknown) => void][] = [
+    ['http.server.request.start', guarded('HTTP server span', onRequestStart)],
+    ['http.server.response.finish', guarded('HTTP server span', onResponseFinish)],
+    ['http2.server.stream.start', guarded('HTTP/2 server span', onStreamStart)],
+    ['http2.server.stream.finish', guarded('HTTP/2 server span', onStreamEnd)],
+    ['http2.server.stream.close', guarded('HTTP/2 server span', onStreamClose)],
+  ];
+  for (const [name, subscriber] of subscriptions) subscribe(name, subscriber);
+  return {
+    untrace: () => {
+      for (const [name, subscriber] of subscriptions) unsubscribe(name, subscriber);
+    },
+    endOnCrash: (thrown) => {
+      for (const inFlight of [...open]) {
+        try {
+          end(inFlight, inFlight.response ?? (inFlight.stream !== undefined ? http2Response(inFlight.stream) : undefined), { how: 'crashed', thrown });
+        } catch {
+          // The process is dying; the other spans still end.
+        }
+      }
+    },
+  };
+}
+
+/** Only the response state `end` reads: an HTTP/2 stream's status and headers, as a ServerResponse has them. */
+function http2Response(stream: Http2Stream): ServerResponse {
+  const sent = stream.sentHeaders as Record<string, unknown> | undefined;
+  const status = Number(sent?.[':status'] ?? 0);
+  return { headersSent: stream.headersSent === true, statusCode: status, getHeader: (name: string) => sent?.[name] } as unknown as ServerResponse;
+}
+
+/** Whether the client closed the connection (its end, or a reset), as opposed to the server destroying it. */
+function clientClosed(request: IncomingMessage | undefined): boolean {
+  const socket = request?.socket;
+  if (socket === undefined || socket === null) return true;
+  return socket.readableEnded || (socket.errored !== null && socket.errored !== undefined);
 }
 
 /** `METHOD route`, or `METHOD` alone; `HTTP` for a method outside the known set (semantic conventions). */
@@ -180,26 +280,22 @@ function spanName(method: string, route: string | undefined): string {
   return route === undefined ? name : `${name} ${route}`;
 }
 
-function hasBody(request: IncomingMessage): boolean {
-  const { headers } = request;
-  return (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
-}
-
 /**
- * A request body that arrives after the headers is read in a later callback of the
- * socket, where (from Node 24, whose AsyncLocalStorage follows the socket's own
- * async context) the request's context is no longer entered: the body parser's
- * `next()`, and so the route handler, would run outside the trace. Only for requests
- * with a body, their events are emitted inside the request's context; one shared
- * function, no closure per request.
+ * Where a request's events are emitted, the request's context is not always the
+ * active one: a request body arriving after the headers is read in a later callback
+ * of the socket (from Node 24, whose AsyncLocalStorage follows the socket's own
+ * async context), and 'close', 'aborted' and 'error' come from the socket's own
+ * callbacks on every version. The emitter's own `emit` is replaced by one shared
+ * function that emits inside the request's context when it is not already active:
+ * no closure per request, no wrapper around the app's listeners.
  */
-function runEventsIn(request: TrackedRequest, active: Context): void {
-  request[REQUEST_CONTEXT] = active;
-  request.emit = emitInRequestContext;
+function emitEventsIn(emitter: Emitter, active: Context): void {
+  emitter[CONTEXT_OF] = active;
+  emitter.emit = emitInRequestContext;
 }
 
-function emitInRequestContext(this: TrackedRequest, event: string | symbol, ...args: unknown[]): boolean {
-  const { emit } = Object.getPrototypeOf(this) as { emit: (this: IncomingMessage, event: string | symbol, ...args: unknown[]) => boolean };
-  const active = this[REQUEST_CONTEXT];
-  return active === undefined ? emit.call(this, event, ...args) : context.with(active, emit, this, event, ...args);
+function emitInRequestContext(this: Emitter, event: string | symbol, ...args: unknown[]): boolean {
+  const { emit } = Object.getPrototypeOf(this) as Emitter;
+  const active = this[CONTEXT_OF];
+  return active === undefined || context.active() === active ? emit.call(this, event, ...args) : context.with(active, emit, this, event, ...args);
 }

@@ -2,8 +2,6 @@ import type { Instrumentation, InstrumentationBase, InstrumentationConfig } from
 import type { Config } from '../../config/index.js';
 import { isBuiltin } from 'node:module';
 import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage } from '../../config/instrumentation-catalog.js';
-import { ExpressErrorsInstrumentation } from '../http-server/express-errors.js';
-import { NestInstrumentation } from '../http-server/nest.js';
 import { ignoresPath } from '../http-server/ignore-paths.js';
 
 type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
@@ -46,22 +44,14 @@ export function createInstrumentation(name: InstrumentationName, config: Config)
 
 /**
  * The instrumentations started with the SDK: those of startsWithSdk among the
- * enabled names, and Express's error recorder (it patches Express's error path,
- * router and finalhandler, through the hooks already there, at no cost until the
- * app loads them). The others wait for their module (sdk/instrument/activation.ts). A package
- * that fails to load is reported and skipped; the others still work.
- * With our server spans, NestJS's recorder too (its exceptions and the controller
- * and method, on the server span: sdk/http-server/nest.ts), also at no cost until
- * the app loads @nestjs/core; when a user names upstream's nestjs-core, that one
- * names the handler (in its own spans) and ours only records exceptions.
+ * enabled names. The others wait for their module (sdk/instrument/activation.ts); the
+ * framework adapters of our server spans start with the http-server room
+ * (sdk/http-server/index.ts). A package that fails to load is reported and skipped;
+ * the others still work.
  */
 export function createInstrumentations(config: Config, report: (message: string) => void): Instrumentation[] {
   const created: Instrumentation[] = [];
-  const channelSpans = config.instrumentations.http.serverSpans === 'diagnostics_channel';
-  const { enabled } = config.instrumentations;
-  if (channelSpans && enabled.includes('http')) created.push(new NestInstrumentation({ handlerAttributes: !enabled.includes('nestjs-core') }));
   for (const name of config.instrumentations.enabled) {
-    if (name === 'express' && channelSpans) created.push(new ExpressErrorsInstrumentation());
     if (!startsWithSdk(name)) continue;
     try {
       const instrumentation = createInstrumentation(name, config);

@@ -2,9 +2,20 @@
 // node_modules (test/fixtures/frameworks, installed by scripts/fixtures-install):
 // Express 4, Fastify 5, Koa 3 with @koa/router, NestJS 11 on Express and on Fastify. Express 5 is http-server.test.ts.
 // Fastify and Koa also as ES modules, calling out with fetch and logging with pino.
+import { request } from 'node:http';
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
 import { fixture, get, startApp, startCallee, stop } from '../helpers/app.js';
+
+function postJson(port: number, path: string, body: string, type = 'application/json'): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': type, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume().on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 async function run(t: Test, script: string, env: Record<string, string> = {}) {
   const receiver = await startReceiver();
@@ -34,7 +45,7 @@ t.test('Express 4: nested routers, a mounted app, middleware-only answers, error
 });
 
 t.test('Fastify 5: the route from its diagnostics channel, handler errors recorded, its pino lines joined', async (t) => {
-  const { app, serverSpan } = await run(t, 'fastify.js');
+  const { app, serverSpan, receiver } = await run(t, 'fastify.js');
   for (const path of ['/orders/42', '/api/v1/items/9', '/throws', '/teapot', '/missing']) await get(app.port, path);
   const order = await serverSpan('/orders/42');
   t.equal(order.name, 'GET /orders/:id');
@@ -50,6 +61,22 @@ t.test('Fastify 5: the route from its diagnostics channel, handler errors record
   t.notOk('http.route' in missing.attributes, 'no route for a 404');
   const line = app.jsonLines().find((l) => l['msg'] === 'order read');
   t.equal(line?.['trace_id'], order.traceId, "Fastify's own pino logger writes the trace id");
+
+  // Answers given before the handler runs still carry the route that matched.
+  t.equal((await get(app.port, '/private/7')).status, 401);
+  t.equal((await postJson(app.port, '/validated', '{}')).status, 400);
+  t.equal((await postJson(app.port, '/validated', 'x', 'text/weird')).status, 415);
+  t.equal((await get(app.port, '/hook-throws')).status, 500);
+  t.equal((await get(app.port, '/throws-value')).status, 500, 'a cyclic non-Error value: answered as without us, the process lives');
+  t.equal((await serverSpan('/private/7')).attributes['http.route'], '/private/:id', "an auth hook's 401");
+  const rejected = (await receiver.waitForSpans((all) => all.filter((s) => s.attributes['url.path'] === '/validated').length === 2)).filter((s) => s.attributes['url.path'] === '/validated');
+  t.same(rejected.map((s) => [s.attributes['http.response.status_code'], s.attributes['http.route']]).sort(), [[400, '/validated'], [415, '/validated']], 'validation 400 and 415');
+  const hook = await serverSpan('/hook-throws');
+  t.equal(hook.attributes['http.route'], '/hook-throws');
+  t.same(hook.events.filter((e) => e.name === 'exception').map((e) => [e.attributes['exception.type'], e.attributes['exception.message']]), [['RangeError', 'thrown in a preHandler hook']], "a hook's error, once");
+  const value = await serverSpan('/throws-value');
+  t.same(value.events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.type']).slice(0, 1), ['Object'], 'the thrown value recorded first');
+  t.equal((await get(app.port, '/orders/1')).status, 200, 'the app serves on');
   t.equal(line?.['span_id'], order.spanId);
 });
 
@@ -62,6 +89,8 @@ t.test('Koa 3 with @koa/router: the route instrumentation-koa matched, on the se
   t.equal(order.attributes['http.route'], '/orders/:id');
   t.equal(order.attributes['http.response.status_code'], 200);
   t.equal((await serverSpan('/throws')).status.code, 'error');
+  t.equal((await get(app.port, '/throws-value')).status, 500);
+  t.same((await serverSpan('/throws-value')).events.filter((e) => e.name === 'exception').map((e) => [e.attributes['exception.type'], e.attributes['exception.message']]), [['symbol', 'Symbol(thrown in a koa handler)']], 'a thrown Symbol, as the app threw it');
 });
 
 // A service calling out with fetch, under CommonJS and ESM, nothing set: the server span

@@ -24,6 +24,7 @@ const REQUESTS: Sent[] = [
   { method: 'GET', path: '/plain', headers: { forwarded: 'for="[2001:db8::17]:4711";host=api.example.org;proto=https' } },
   { method: 'PURGE', path: '/plain?x=1', headers: {} },
   { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' } },
+  { method: 'POST', path: '/api/v1/orders', headers: {} },
 ];
 
 /** Attributes that differ between any two runs, whoever makes the span: each app listens, and each client connects, on a port of its own. */

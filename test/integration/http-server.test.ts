@@ -3,6 +3,7 @@
 // keep-alive and pipelining, against a real Express app.
 import { connect } from 'node:net';
 import { request } from 'node:http';
+import http2 from 'node:http2';
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
 import { fixture, get, startApp, stop, until } from '../helpers/app.js';
@@ -96,6 +97,15 @@ t.test('errors: a throw, next(err), an async rejection and an error middleware e
     t.equal(exceptions[0]?.attributes['exception.message'], message);
     t.match(String(exceptions[0]?.attributes['exception.stacktrace']), /express-routes\.js/, `${path}: with the stack`);
   }
+  for (const [path, status, type, message] of [
+    ['/throws-value', 500, 'Object', 'Object (not an Error) with keys: req, self'],
+    ['/passes-value', 500, 'symbol', 'Symbol(passed to next)'],
+    ['/rejects-value', 500, 'number', '42'],
+  ] as const) {
+    t.equal((await get(app.port, path)).status, status, `${path}: the app answers as it does without us`);
+    const exceptions = (await serverSpan(path)).events.filter((e) => e.name === 'exception');
+    t.same(exceptions.map((e) => [e.attributes['exception.type'], e.attributes['exception.message']]), [[type, message]], `${path}: a value that is not an Error is recorded, once`);
+  }
   const teapot = await serverSpan('/teapot');
   t.equal(teapot.status.code, 'unset');
   t.notOk('error.type' in teapot.attributes);
@@ -130,25 +140,62 @@ t.test('a body that arrives after the headers: the handler and its log line are 
   }
 });
 
-t.test('a client that goes away mid-response: the span ends once, with error.type aborted', async (t) => {
-  const { app, receiver, serverSpan } = await expressApp(t);
-  await new Promise<void>((resolve) => {
-    const req = request({ host: '127.0.0.1', port: app.port, path: '/slow' }, (res) => {
+/** Requests `path` and destroys the connection once `when` says so: after the first body bytes, or after `ms`. */
+function leave(port: number, path: string, when: { afterFirstBytes: true } | { afterMs: number }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path }, (res) => {
       res.once('data', () => {
-        req.destroy();
-        resolve();
+        if ('afterFirstBytes' in when) req.destroy();
       });
+      res.on('close', () => resolve());
     });
-    req.on('error', () => undefined);
+    req.on('error', () => resolve());
+    if ('afterMs' in when) setTimeout(() => req.destroy(), when.afterMs);
     req.end();
   });
-  const span = await serverSpan('/slow');
-  t.equal(span.attributes['error.type'], 'aborted');
-  t.equal(span.attributes['http.response.status_code'], 200, 'the status that was sent');
-  t.equal(span.status.code, 'error');
-  await new Promise((resolve) => setTimeout(resolve, 2000)); // past the app's own end of the response
-  t.equal(receiver.spans.filter((s) => s.attributes['url.path'] === '/slow').length, 1, 'ended once');
+}
+
+t.test('aborts (semantic conventions): who closed, and whether a status was sent, decide error.type; each span ends once', async (t) => {
+  const { app, receiver, serverSpan } = await expressApp(t);
+  await leave(app.port, '/slow', { afterFirstBytes: true });
+  await leave(app.port, '/late', { afterMs: 200 });
+  await leave(app.port, '/server-destroys', { afterMs: 5000 });
+  await leave(app.port, '/server-cuts', { afterMs: 5000 });
+
+  const streamLeft = await serverSpan('/slow');
+  t.equal(streamLeft.attributes['http.response.status_code'], 200, 'the status that was sent');
+  t.notOk('error.type' in streamLeft.attributes, 'the client leaving a 200 under way is not a server error');
+  t.equal(streamLeft.status.code, 'unset');
+
+  const leftEarly = await serverSpan('/late');
+  t.equal(leftEarly.attributes['error.type'], 'aborted', 'the client left before the status was sent');
+  t.notOk('http.response.status_code' in leftEarly.attributes);
+  t.equal(leftEarly.status.code, 'error');
+  t.match(leftEarly.status.message, /client closed/);
+
+  for (const path of ['/server-destroys', '/server-cuts']) {
+    const span = await serverSpan(path);
+    t.equal(span.attributes['error.type'], 'destroyed', `${path}: the server closed it`);
+    t.equal(span.status.code, 'error');
+    t.match(span.status.message, /server closed/, `${path}: not described as the client's doing`);
+    t.notMatch(span.status.message, /client/);
+  }
+  t.equal(receiver.spans.find((s) => s.attributes['url.path'] === '/server-cuts')?.attributes['http.response.status_code'], 200);
+
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // past the app's own end of the responses
+  for (const path of ['/slow', '/late']) t.equal(receiver.spans.filter((s) => s.attributes['url.path'] === path).length, 1, `${path}: ended once`);
   t.equal((await get(app.port, '/plain')).status, 200, 'the app serves on');
+});
+
+t.test("the app's 'close' and 'finish' listeners run in the request's trace: a stream's cleanup logs with its trace_id", async (t) => {
+  const { app, serverSpan } = await expressApp(t);
+  await leave(app.port, '/events', { afterFirstBytes: true });
+  const span = await serverSpan('/events');
+  const lines = await until('the cleanup lines', () => {
+    const found = ['events: request closed', 'events: response closed'].map((msg) => app.jsonLines().find((l) => l['msg'] === msg));
+    return found.every((line) => line !== undefined) && (found);
+  }, 10_000);
+  for (const line of lines) t.equal(line['trace_id'], span.traceId, `${String(line['msg'])}: in the request's trace`);
 });
 
 t.test('keep-alive and pipelining: each request its own span and trace, in order', async (t) => {
@@ -299,3 +346,41 @@ async function getHttps(port: number, path: string): Promise<string> {
       .on('error', reject);
   });
 }
+
+t.test('node:http2: a SERVER span per stream, through the compatibility API and the stream event, log lines joined', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('http-server', 'http2.js'), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  t.teardown(() => stop(app));
+  const session = http2.connect(`http://127.0.0.1:${app.port}`);
+  t.teardown(() => session.close());
+  const fetch2 = (path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const stream = session.request({ ':path': path, 'user-agent': 'h2-test/1.0' });
+      let status = 0;
+      let body = '';
+      stream.on('response', (headers) => (status = Number(headers[':status'])));
+      stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      stream.on('end', () => resolve({ status, body }));
+      stream.on('error', reject);
+      stream.end();
+    });
+  t.same(await fetch2('/compat/orders?id=3'), { status: 200, body: 'from compat' });
+  t.same(await fetch2('/stream/orders'), { status: 200, body: 'from a stream' });
+  t.same(await fetch2('/stream/down'), { status: 503, body: 'from a stream' });
+  const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 'server').length === 3);
+  const byPath = (path: string) => spans.find((s) => s.kind === 'server' && s.attributes['url.path'] === path) as CollectedSpan;
+  const compat = byPath('/compat/orders');
+  t.equal(compat.name, 'GET');
+  t.match(compat.attributes, { 'http.request.method': 'GET', 'url.scheme': 'http', 'url.query': 'id=3', 'network.protocol.version': '2', 'http.response.status_code': 200, 'server.address': '127.0.0.1', 'server.port': app.port, 'user_agent.original': 'h2-test/1.0' });
+  t.equal(byPath('/stream/orders').attributes['http.response.status_code'], 200);
+  const down = byPath('/stream/down');
+  t.equal(down.attributes['error.type'], '503');
+  t.equal(down.status.code, 'error');
+  const lines = await until('the log lines', () => {
+    const found = ['compat answered', 'stream answered'].map((msg) => app.jsonLines().find((l) => l['msg'] === msg));
+    return found.every((line) => line !== undefined) && (found);
+  }, 10_000);
+  t.equal(lines[0]?.['trace_id'], compat.traceId, 'a log line in the compat handler joins its trace');
+  t.equal(lines[1]?.['trace_id'], byPath(String(lines[1]?.['path'])).traceId, "a log line in the 'stream' listener joins its trace");
+});

@@ -1,0 +1,41 @@
+import type { Context, Span } from '@opentelemetry/api';
+import type { RPCMetadata } from '@opentelemetry/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The requests whose server span is open: what the span engine (server-spans.ts)
+ * records per request and the framework adapters (Express, Nest, Fastify, Koa) read.
+ * A leaf: adapters and engine both import it, neither imports the other.
+ */
+export interface InFlight {
+  span: Span;
+  /** The request's context: its events (and its response's) are emitted inside it. */
+  context: Context;
+  /** Where upstream framework instrumentations (Koa, Hapi, Restify) leave the route they matched. */
+  metadata: RPCMetadata;
+  /** Undefined for an HTTP/2 stream. */
+  request: IncomingMessage | undefined;
+  /** What the request is answered with; undefined for an HTTP/2 stream. */
+  response: ServerResponse | undefined;
+  /** The HTTP/2 stream, for a request that came as one. */
+  stream: object | undefined;
+  method: string;
+  scheme: 'http' | 'https';
+  /** `network.protocol.version`: the request's, or `2` for an HTTP/2 stream. */
+  protocolVersion: string;
+  startedAt: number;
+  ended: boolean;
+}
+
+export const IN_FLIGHT = Symbol('otel-preload.server-span');
+
+export type TrackedResponse = ServerResponse & { [IN_FLIGHT]?: InFlight };
+
+/** The server span of the request this response answers, while it is open. */
+export function serverSpanOf(response: unknown): Span | undefined {
+  const inFlight = (response as TrackedResponse | undefined)?.[IN_FLIGHT];
+  return inFlight !== undefined && !inFlight.ended ? inFlight.span : undefined;
+}
+
+/** Every open one, so that a crash can end them (sdk/shutdown.ts). */
+export const open = new Set<InFlight>();
