@@ -193,6 +193,7 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
     // 4xx is the client's error, not the server's (semantic conventions).
     if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, ...(statusMessage !== undefined ? { message: statusMessage } : {}) });
     span.end();
+    release(inFlight);
     if (duration !== undefined) {
       const metricAttributes: Attributes = {
         'http.request.method': method,
@@ -265,6 +266,27 @@ function http2Response(stream: Http2Stream): ServerResponse {
   const sent = stream.sentHeaders as Record<string, unknown> | undefined;
   const status = Number(sent?.[':status'] ?? 0);
   return { headersSent: stream.headersSent === true, statusCode: status, getHeader: (name: string) => sent?.[name] } as unknown as ServerResponse;
+}
+
+/**
+ * Once the span has ended, the request's context keeps only its ids: a keep-alive
+ * connection, idle until its next request, keeps that context (on Node 22 on its
+ * parser, on Node 24 in the idle timer Node arms as the response finishes), and with
+ * it would keep the ended span and everything it recorded. A late callback of the
+ * request (a cleanup, a log line) still sees the same trace and span ids. The API's
+ * context is immutable to its users; this replaces the span in its value map
+ * (`_currentContext`, the same in every version of the API), and only where it is
+ * that map.
+ */
+function release(inFlight: InFlight): void {
+  const { span } = inFlight;
+  const ids = trace.wrapSpanContext(span.spanContext());
+  inFlight.span = ids;
+  inFlight.metadata.span = ids;
+  const values = (inFlight.context as { _currentContext?: unknown })._currentContext;
+  if (values instanceof Map) {
+    for (const [key, value] of values as Map<unknown, unknown>) if (value === span) values.set(key, ids);
+  }
 }
 
 /** Whether the client closed the connection (its end, or a reset), as opposed to the server destroying it. */

@@ -2,11 +2,11 @@
 // (sdk/http-server): names, routes, status, exceptions, aborted requests, bodies,
 // keep-alive and pipelining, against a real Express app.
 import { connect } from 'node:net';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import http2 from 'node:http2';
 import t, { type Test } from 'tap';
 import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
-import { fixture, get, startApp, stop, until } from '../helpers/app.js';
+import { fixture, get, registerPath, startApp, stop, until } from '../helpers/app.js';
 
 async function expressApp(t: Test, env: Record<string, string> = {}) {
   const receiver = await startReceiver();
@@ -383,4 +383,21 @@ t.test('node:http2: a SERVER span per stream, through the compatibility API and 
   }, 10_000);
   t.equal(lines[0]?.['trace_id'], compat.traceId, 'a log line in the compat handler joins its trace');
   t.equal(lines[1]?.['trace_id'], byPath(String(lines[1]?.['path'])).traceId, "a log line in the 'stream' listener joins its trace");
+});
+
+t.test('an idle keep-alive connection keeps no ended span alive', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const app = await startApp(fixture('http-server', 'idle-keep-alive.js'), { nodeArgs: ['--expose-gc', '--import', registerPath], env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl } });
+  t.teardown(() => stop(app));
+  const agent = new Agent({ keepAlive: true });
+  t.teardown(() => agent.destroy());
+  await new Promise<void>((resolve, reject) => {
+    request({ host: '127.0.0.1', port: app.port, path: '/answer', agent }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+  });
+  await receiver.waitForSpans((all) => all.some((s) => s.attributes['url.path'] === '/answer'));
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the export settled
+  t.equal(Object.values(agent.freeSockets).flat().length, 1, 'the connection idles, open');
+  const probe = await get(app.port, '/probe');
+  t.same(JSON.parse(probe.body), { spanAlive: false }, 'the ended span was collected');
 });
