@@ -26,13 +26,21 @@ const REPEAT_WINDOW_MILLIS = 60_000;
 class StderrLogger implements DiagLogger {
   private readonly lastSeen = new Map<string, { at: number; held: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    /** Whether debug lines are printed: the SDK's export chatter is shown only then. */
+    private readonly debugging: boolean,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   error = (message: string, ...args: unknown[]) => this.write('error', message, args);
-  warn = (message: string, ...args: unknown[]) => this.write('warn', message, args);
-  info = (message: string, ...args: unknown[]) => this.write('info', message, args);
+  warn = (message: string, ...args: unknown[]) => (isExportChatter(message) ? this.chatter(message, args) : this.write('warn', message, args));
+  info = (message: string, ...args: unknown[]) => (isExportChatter(message) ? this.chatter(message, args) : this.write('info', message, args));
   debug = (message: string, ...args: unknown[]) => this.write('debug', message, args);
   verbose = (message: string, ...args: unknown[]) => this.write('verbose', message, args);
+
+  private chatter(message: string, args: unknown[]): void {
+    if (this.debugging) this.write('debug', message, args);
+  }
 
   private write(level: string, message: string, args: unknown[]): void {
     try {
@@ -55,6 +63,19 @@ class StderrLogger implements DiagLogger {
   }
 }
 
+/**
+ * The SDK's own notes on exports, printed at warn and info: its batch processor's
+ * "Dropped N spans because maxQueueSize reached" (per burst, and not the spans lost
+ * to failed exports) and the OTLP exporters' retry notes ("Export retry time 1075ms
+ * exceeds remaining timeout -10ms…"). What was lost is counted once, in our own lines
+ * (sdk/export/export-tracking.ts); these go to debug.
+ */
+const EXPORT_CHATTER = /^(Dropped \d+ spans because maxQueueSize reached|Export retry time |Export failed after maximum retry attempts|Export failed with non-retryable error|Scheduling export retry|Export succeeded after)/;
+
+function isExportChatter(message: unknown): boolean {
+  return typeof message === 'string' && EXPORT_CHATTER.test(message);
+}
+
 function describe(arg: unknown): string {
   if (arg instanceof Error) return arg.message;
   if (typeof arg === 'string') return arg;
@@ -67,7 +88,7 @@ function describe(arg: unknown): string {
 
 /** Routes our and the SDK's diagnostics to stderr at the configured level; returns the logger to use. */
 export function setUpDiagnostics(level: LogLevel): DiagLogger {
-  diag.setLogger(new StderrLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
+  diag.setLogger(new StderrLogger(LEVELS[level] >= DiagLogLevel.DEBUG), { logLevel: LEVELS[level], suppressOverrideMessage: true });
   return diag;
 }
 

@@ -37,13 +37,23 @@ export class UnexportedSpans {
   }
 }
 
-/** Sits in front of the batch processor: records each ended span, then hands it on. */
+/** What the batch processor keeps of its queue (its own fields, in the SDK copy bundled with us). */
+interface BatchQueue {
+  _finishedSpans?: unknown[];
+  _maxQueueSize?: number;
+}
+
+/**
+ * Sits in front of the batch processor: records each ended span, then hands it on.
+ * A span the batch processor will drop because its queue is full is counted as lost
+ * (ExportFailures), and not remembered for the exit-time export.
+ */
 export class TrackingProcessor implements SpanProcessor {
   constructor(
     private readonly inner: SpanProcessor,
     private readonly unexported: UnexportedSpans,
     /** The batch processor's exporter: its flush waits for exports already in flight, the processor's does not. */
-    private readonly exporter: SpanExporter,
+    private readonly exporter: ReportingExporter,
   ) {}
 
   onStart(span: Span, parentContext: Context): void {
@@ -51,7 +61,11 @@ export class TrackingProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & SAMPLED) !== 0) this.unexported.add(span);
+    if ((span.spanContext().traceFlags & SAMPLED) !== 0) {
+      const { _finishedSpans: queued, _maxQueueSize: limit } = this.inner as BatchQueue;
+      if (queued !== undefined && limit !== undefined && queued.length >= limit) this.exporter.failures.lost(1);
+      else this.unexported.add(span);
+    }
     this.inner.onEnd(span);
   }
 
@@ -85,7 +99,11 @@ export interface ExportStart {
 export class ExportFailures {
   /** The start number of the export whose failure began the outage; undefined while exports work. */
   private failingSince: number | undefined;
+  /** Lost since the last line that gave a count: in failed exports, and dropped from a full queue. */
   private dropped = 0;
+  /** Whether some of those were dropped from a full queue (said so when exports work). */
+  private queueFull = false;
+  private lastQueueReport = -Infinity;
   private successes = 0;
   private exportsStarted = 0;
   /** Where to, as we print it: credentials in the URL redacted. */
@@ -95,8 +113,20 @@ export class ExportFailures {
     /** What is exported, plural: "spans", "metrics", "log records". */
     private readonly what: string,
     endpoint: string,
+    private readonly now: () => number = Date.now,
   ) {
     this.endpoint = redactUrl(endpoint);
+  }
+
+  /**
+   * Items dropped before any export, the queue being full. Counted with those of
+   * failed exports, in one number: said when exports work again after a failure, or,
+   * when no export failed (the backend is only slower than the load), at the next
+   * successful export, at most once a minute.
+   */
+  lost(count: number): void {
+    this.dropped += count;
+    this.queueFull = true;
   }
 
   /** When an export starts; pass the result to settled(). */
@@ -109,10 +139,18 @@ export class ExportFailures {
     if (result.code === ExportResultCode.SUCCESS) {
       if (this.failingSince !== undefined && start.number < this.failingSince) return; // sent before the outage began
       this.successes += 1;
-      const dropped = count === undefined ? '' : ` (${this.dropped} ${this.what} were dropped while it failed)`;
-      if (this.failingSince !== undefined) diag.warn(`exporting ${this.what} to ${this.endpoint} works again${dropped}`);
+      if (this.failingSince !== undefined) {
+        const dropped = count === undefined ? '' : ` (${this.dropped} ${this.what} were dropped while it failed)`;
+        diag.warn(`exporting ${this.what} to ${this.endpoint} works again${dropped}`);
+      } else if (this.queueFull && this.now() - this.lastQueueReport >= QUEUE_REPORT_MILLIS) {
+        diag.warn(`${this.dropped} ${this.what} were dropped: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE), the backend at ${this.endpoint} takes them slower than the service makes them`);
+        this.lastQueueReport = this.now();
+      } else if (this.queueFull) {
+        return; // counted on, for the next line
+      }
       this.failingSince = undefined;
       this.dropped = 0;
+      this.queueFull = false;
       return;
     }
     if (this.successes > start.successes) return; // sent while the backend was still down; it is up now
@@ -123,6 +161,9 @@ export class ExportFailures {
     }
   }
 }
+
+/** Drops from a full queue while exports work are said at most this often, with their count since the last line. */
+const QUEUE_REPORT_MILLIS = 60_000;
 
 interface Exporter<Items> {
   export(items: Items, resultCallback: (result: ExportResult) => void): void;
@@ -144,7 +185,7 @@ export function exportReporting<Items>(inner: Exporter<Items>, failures: ExportF
 
 /** Wraps the real span exporter: settles the tracked spans and reports failures. */
 export class ReportingExporter implements SpanExporter {
-  private readonly failures: ExportFailures;
+  readonly failures: ExportFailures;
 
   constructor(
     private readonly inner: SpanExporter,

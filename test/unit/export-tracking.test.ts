@@ -51,3 +51,37 @@ t.test('one line when exports start failing, one when they work again, whatever 
   t.match(lines[0], /^exporting spans to http:\/\/127\.0\.0\.1:4317 failed: connection refused;/);
   t.match(lines[1], /works again \(12 spans were dropped while it failed\)$/, 'the drop count is what the failed exports held');
 });
+
+t.test('spans dropped from a full queue: one count with those of failed exports; while exports work, said at most once a minute', async (t) => {
+  const lines: string[] = [];
+  const logger = { warn: (m: string) => lines.push(m), error() {}, info() {}, debug() {}, verbose() {} };
+  diag.setLogger(logger, DiagLogLevel.WARN);
+  t.teardown(() => diag.disable());
+  let now = 0;
+  const failures = new ExportFailures('spans', 'http://127.0.0.1:4317', () => now);
+  const ok = { code: ExportResultCode.SUCCESS };
+  const failed = { code: ExportResultCode.FAILED, error: new Error('deadline exceeded') };
+
+  // A slow backend: the queue fills, exports still work.
+  failures.lost(40);
+  failures.settled(ok, 10, failures.started());
+  t.same(lines, ['40 spans were dropped: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE), the backend at http://127.0.0.1:4317 takes them slower than the service makes them']);
+  failures.lost(5);
+  now += 30_000;
+  failures.settled(ok, 10, failures.started());
+  t.equal(lines.length, 1, 'not again within the minute');
+  failures.lost(2);
+  now += 31_000;
+  failures.settled(ok, 10, failures.started());
+  t.match(lines[1], /^7 spans were dropped: /, 'the next line counts all since the last');
+
+  // A backend that hangs: the queue fills before the first export has failed; all of it is one outage.
+  lines.length = 0;
+  const hanging = failures.started();
+  failures.lost(100);
+  failures.settled(failed, 50, hanging);
+  failures.lost(20);
+  failures.settled(ok, 10, failures.started());
+  t.equal(lines.length, 2, lines.join('\n'));
+  t.match(lines[1], /works again \(170 spans were dropped while it failed\)$/, 'queue drops and failed exports, one number');
+});
