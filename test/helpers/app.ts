@@ -33,6 +33,8 @@ export interface StartOptions {
   withoutTapPreload?: boolean;
   /** Working folder, where `--import <package>` is resolved from; defaults to ours. */
   cwd?: string;
+  /** The node executable to run the app with (another Node line); defaults to the one running the tests. */
+  node?: string;
 }
 
 /** The environment a test app gets: ours, minus any OTEL_* of the developer's shell, plus the test's. */
@@ -46,8 +48,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 export function startApp(script: string, options: StartOptions = {}): Promise<RunningApp> {
   const args = [...(options.nodeArgs ?? ['--import', registerPath]), script];
-  if (process.env['TEST_VERBOSE']) process.stderr.write(`# running: ${process.execPath} ${args.join(' ')}\n`);
-  const [command, commandArgs] = options.withoutTapPreload ? ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]] : [process.execPath, args];
+  const node = options.node ?? process.execPath;
+  if (process.env['TEST_VERBOSE']) process.stderr.write(`# running: ${node} ${args.join(' ')}\n`);
+  const [command, commandArgs] = options.withoutTapPreload ? ['env', ['-u', 'NODE_OPTIONS', node, ...args]] : [node, args];
   const child = spawn(command, commandArgs, { cwd: options.cwd, env: appEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
