@@ -39,3 +39,13 @@ export function serverSpanOf(response: unknown): Span | undefined {
 
 /** Every open one, so that a crash can end them (sdk/shutdown.ts). */
 export const open = new Set<InFlight>();
+
+/**
+ * What we keep on the app's own objects (the request, the response, Fastify's raw
+ * request): a property the app does not see, not enumerable, so that a request or
+ * response the app logs or inspects (an error holding the request) reads as it does
+ * without us.
+ */
+export function hide(target: object, key: symbol | 'emit', value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+}

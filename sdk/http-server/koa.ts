@@ -1,7 +1,7 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { failedInApp, VERSION } from '../guard.js';
 import { recordThrown } from '../spans/exception-attributes.js';
-import { serverSpanOf } from './in-flight.js';
+import { hide, serverSpanOf } from './in-flight.js';
 
 /**
  * What a Koa app threw, recorded on the request's server span as the app threw it.
@@ -48,7 +48,7 @@ function recordingFirst(original: OnError): OnError {
       // Koa calls onerror(null) as a no-op (node-style callbacks), and may see one error twice.
       const res = this?.res as ({ [RECORDED]?: unknown } & object) | undefined;
       if (error !== undefined && error !== null && res !== undefined && res[RECORDED] !== error) {
-        res[RECORDED] = error;
+        hide(res, RECORDED, error);
         recordThrown(serverSpanOf(res), error);
       }
     } catch (failure) {

@@ -2,7 +2,7 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { failedInApp, VERSION } from '../guard.js';
 import { recordThrown } from '../spans/exception-attributes.js';
-import { serverSpanOf } from './in-flight.js';
+import { hide, serverSpanOf } from './in-flight.js';
 
 /**
  * NestJS on the request's server span, with no span of its own (upstream's
@@ -102,7 +102,7 @@ function record(exception: unknown, host: ArgumentsHost): void {
     if (res === undefined || res === null || res[RECORDED] === exception) return;
     const span = spanOf(res);
     if (span === undefined) return;
-    res[RECORDED] = exception;
+    hide(res, RECORDED, exception);
     recordThrown(span, exception);
   } catch (failure) {
     failedInApp('Nest error recording', failure);

@@ -7,7 +7,7 @@ import { guarded } from '../guard.js';
 import { exceptionAttributes, recordThrown } from '../spans/exception-attributes.js';
 import { requestAttributes } from './attributes.js';
 import { ignoresPath } from './ignore-paths.js';
-import { IN_FLIGHT, type InFlight, open, type TrackedResponse } from './in-flight.js';
+import { hide, IN_FLIGHT, type InFlight, open, type TrackedResponse } from './in-flight.js';
 import { routeOf } from './route.js';
 import { http2Attributes, type Http2Stream } from './http2.js';
 
@@ -69,12 +69,10 @@ interface Http2StreamMessage {
   headers: IncomingHttpHeaders;
 }
 
-const CONTEXT_OF = Symbol('otel-preload.request-context');
-
 interface Emitter {
   emit: (this: Emitter, event: string | symbol, ...args: unknown[]) => boolean;
   listenerCount(event: string | symbol): number;
-  [CONTEXT_OF]?: Context;
+  [IN_FLIGHT]?: InFlight;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -115,11 +113,9 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
       const { span, active, metadata } = begin(attributes, method, request.headers);
       started = span;
       const inFlight: InFlight = { span, context: active, metadata, request, response, stream: undefined, method, scheme, protocolVersion: request.httpVersion, startedAt: performance.now(), ended: false };
-      (response as TrackedResponse)[IN_FLIGHT] = inFlight;
+      track(response, inFlight);
+      track(request, inFlight);
       open.add(inFlight);
-      response.on('close', onResponseClose);
-      emitEventsIn(request, active);
-      emitEventsIn(response, active);
       entered = active;
       started = undefined;
     } finally {
@@ -135,11 +131,40 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
     if (inFlight !== undefined) end(inFlight, response, FINISHED);
   };
 
-  const onResponseClose = guarded('HTTP server span', function onResponseClose(this: unknown) {
-    const response = this as TrackedResponse;
-    const inFlight = response[IN_FLIGHT];
-    if (inFlight !== undefined) end(inFlight, response, CLOSED);
-  });
+  /** A response closed: the span ends here if it has not finished (from the response's own emit: no listener of ours on it). */
+  const onResponseClose = guarded('HTTP server span', (inFlight: InFlight, response: ServerResponse) => end(inFlight, response, CLOSED));
+
+  /**
+   * Where a request's events are emitted, the request's context is not always the
+   * active one: a request body arriving after the headers is read in a later callback
+   * of the socket (from Node 24, whose AsyncLocalStorage follows the socket's own
+   * async context), and 'close', 'aborted' and 'error' come from the socket's own
+   * callbacks on every version. The emitter's own `emit` is replaced by one shared
+   * function that emits inside the request's context when the app listens and it is
+   * not already active: no closure per request, no wrapper around the app's listeners.
+   * The response's 'close' also ends its span, if still open: no listener of ours on
+   * the response.
+   *
+   * Both are own properties that the app does not see: not enumerable, so that the
+   * request or response an app logs or inspects (an error holding the request) reads
+   * the same as without us.
+   */
+  function track(emitter: Emitter, inFlight: InFlight): void {
+    hide(emitter, IN_FLIGHT, inFlight);
+    hide(emitter, 'emit', emitInRequestContext);
+  }
+
+  function emitInRequestContext(this: Emitter, event: string | symbol): boolean {
+    const { emit } = Object.getPrototypeOf(this) as Emitter;
+    const inFlight = this[IN_FLIGHT];
+    if (event === 'close' && inFlight?.ended === false && inFlight.response !== undefined && inFlight.response === (this as unknown)) onResponseClose(inFlight, inFlight.response);
+    // No listener, or already inside: nothing to move (entering a context allocates, and most events have no listener of the app's).
+    // `arguments`, not rest parameters: passed on as they came, with no array built per event.
+    /* eslint-disable prefer-rest-params */
+    if (inFlight === undefined || this.listenerCount(event) === 0 || context.active() === inFlight.context) return Reflect.apply(emit, this, arguments) as boolean;
+    return context.with(inFlight.context, Reflect.apply, undefined, emit, this, arguments) as boolean;
+    /* eslint-enable prefer-rest-params */
+  }
 
   /**
    * Aborts, as the semantic conventions have them (docs/what-it-records.md):
@@ -217,9 +242,9 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
       }
       const { attributes, method, scheme } = http2Attributes(stream, headers, redactedQueryParams, captureHeaders);
       const { span, active, metadata } = begin(attributes, method, headers);
-      stream[IN_FLIGHT] = { span, context: active, metadata, request: undefined, response: undefined, stream, method, scheme, protocolVersion: '2', startedAt: performance.now(), ended: false };
-      open.add(stream[IN_FLIGHT]);
-      emitEventsIn(stream as unknown as Emitter, active);
+      const inFlight: InFlight = { span, context: active, metadata, request: undefined, response: undefined, stream, method, scheme, protocolVersion: '2', startedAt: performance.now(), ended: false };
+      track(stream as unknown as Emitter, inFlight);
+      open.add(inFlight);
       entered = active;
     } finally {
       contextManager.attach(entered);
@@ -301,29 +326,4 @@ function clientClosed(request: IncomingMessage | undefined): boolean {
 function spanName(method: string, route: string | undefined): string {
   const name = method === '_OTHER' ? 'HTTP' : method;
   return route === undefined ? name : `${name} ${route}`;
-}
-
-/**
- * Where a request's events are emitted, the request's context is not always the
- * active one: a request body arriving after the headers is read in a later callback
- * of the socket (from Node 24, whose AsyncLocalStorage follows the socket's own
- * async context), and 'close', 'aborted' and 'error' come from the socket's own
- * callbacks on every version. The emitter's own `emit` is replaced by one shared
- * function that emits inside the request's context when it is not already active:
- * no closure per request, no wrapper around the app's listeners.
- */
-function emitEventsIn(emitter: Emitter, active: Context): void {
-  emitter[CONTEXT_OF] = active;
-  emitter.emit = emitInRequestContext;
-}
-
-function emitInRequestContext(this: Emitter, event: string | symbol): boolean {
-  const { emit } = Object.getPrototypeOf(this) as Emitter;
-  const active = this[CONTEXT_OF];
-  // No listener, or already inside: nothing to move (entering a context allocates, and most events have no listener of the app's).
-  // `arguments`, not rest parameters: passed on as they came, with no array built per event.
-  /* eslint-disable prefer-rest-params */
-  if (active === undefined || this.listenerCount(event) === 0 || context.active() === active) return Reflect.apply(emit, this, arguments) as boolean;
-  return context.with(active, Reflect.apply, undefined, emit, this, arguments) as boolean;
-  /* eslint-enable prefer-rest-params */
 }
