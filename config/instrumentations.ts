@@ -19,6 +19,8 @@ export type ExpressLayer = (typeof EXPRESS_LAYERS)[number];
  * as before, to compare when the two differ.
  */
 export const HTTP_SERVER_SPANS = ['diagnostics_channel', 'instrumentation-http'] as const;
+export const PG_POOL_CONNECT_SPANS = ['waiting', 'always'] as const;
+export type PgPoolConnectSpans = (typeof PG_POOL_CONNECT_SPANS)[number];
 export type HttpServerSpans = (typeof HTTP_SERVER_SPANS)[number];
 
 export interface LogKeys {
@@ -45,6 +47,14 @@ export interface InstrumentationsConfig {
      */
     layers: ExpressLayer[];
   };
+  pg: {
+    /**
+     * `pg-pool.connect` spans: `waiting` (default) only for a checkout that has to wait,
+     * for a new connection or for a busy pool, or that fails; `always` for every one.
+     * Handing out an idle client takes microseconds and says nothing.
+     */
+    poolConnectSpans: PgPoolConnectSpans;
+  };
   pino: {
     logKeys: LogKeys;
     /** Also send each record as an OTLP log record (only when a logs exporter is configured). */
@@ -69,6 +79,7 @@ export function instrumentationsFromEnv(reader: EnvReader, sendLogs: boolean, me
     auto: enabledList === undefined,
     http: { ignorePaths: ignorePathsFromEnv(reader), serverSpans },
     express: { layers: expressLayersFromEnv(reader, serverSpans === 'diagnostics_channel' ? [] : ['request_handler']) },
+    pg: { poolConnectSpans: reader.choice('OTEL_PRELOAD_PG_POOL_CONNECT_SPANS', PG_POOL_CONNECT_SPANS, 'waiting') },
     pino: { logKeys: logKeysFromEnv(reader), sendLogs },
   };
 }

@@ -3,6 +3,7 @@ import type { Config } from '../../config/index.js';
 import { isBuiltin } from 'node:module';
 import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage } from '../../config/instrumentation-catalog.js';
 import { ignoresPath } from '../http-server/ignore-paths.js';
+import { tunePg } from './pg.js';
 
 type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
 
@@ -39,7 +40,9 @@ export function createInstrumentation(name: InstrumentationName, config: Config)
   if (name === 'express' && config.instrumentations.express.layers.length === 0) return undefined;
   const exports = BUNDLED[name]?.() ?? (require(instrumentationPackage(name)) as Record<string, unknown>);
   const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
-  return new Class(optionsFor(name, config));
+  const instrumentation = new Class(optionsFor(name, config));
+  if (name === 'pg') tunePg(instrumentation, { poolConnectSpans: config.instrumentations.pg.poolConnectSpans, metrics: config.metrics.exporters.length > 0 });
+  return instrumentation;
 }
 
 /**

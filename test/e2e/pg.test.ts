@@ -49,3 +49,25 @@ t.test('pool, transaction and error spans', async (t) => {
   t.ok(states.includes('idle') || states.includes('used'), 'by connection state');
   t.ok(names.has('db.client.connection.pending_requests'), 'pending requests');
 });
+
+t.test('pg-pool.connect: a span for a checkout that waits (a new connection), none for an idle client handed out; every one with OTEL_PRELOAD_PG_POOL_CONNECT_SPANS=always', async (t) => {
+  const services = await requireServices();
+  // pg-usage.js, one after another: five pool.query calls and one pool.connect; two of them wait for a new
+  // connection (the first, and the one after the failing query, whose client the pool discards).
+  const checkouts = 6;
+  for (const [setting, expected] of [[undefined, 2], ['always', checkouts]] as const) {
+    const receiver = await startReceiver();
+    t.teardown(() => receiver.close());
+    const app = await startApp(fixture('scripts', 'pg-usage.js'), {
+      waitForPort: false,
+      env: { DATABASE_URL: services.databaseUrl, SECRET_EMAIL: 'pool@example.org', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_PRELOAD_PG_POOL_CONNECT_SPANS: setting },
+    });
+    t.same(await app.exited, { code: 0, signal: null }, app.stderr());
+    t.same(app.jsonLines()[0], { count: 1, error: '42P01' }, 'the app sees the same results either way');
+    const spans = await receiver.waitForSpans((all) => all.some((s) => s.name === 'pg-fixture.job'));
+    const connects = spans.filter((s) => s.name === 'pg-pool.connect');
+    t.equal(connects.length, expected, `${setting ?? 'default'}: ${expected} pg-pool.connect span(s) for ${checkouts} checkouts`);
+    t.ok(connects.every((s) => spans.some((child) => child.parentSpanId === s.spanId && child.name === 'pg.connect')) || setting === 'always', 'each kept one is the wait for a new connection');
+    t.equal(spans.filter((s) => s.name.startsWith('pg.query')).length, 8, `every query still has its span: ${spans.map((s) => s.name).join(', ')}`);
+  }
+});
