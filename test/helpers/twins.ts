@@ -377,6 +377,7 @@ export interface CompareOptions {
  */
 export async function sameOnBoth(t: Test, twins: Twins, label: string, act: Act, options: CompareOptions = {}): Promise<{ bare: Observed; traced: Observed }> {
   const [bare, traced] = await Promise.all([observe(twins.bare, act), observe(twins.traced, act)]);
+  if (process.env["HOSTILE_SHOW"]) t.comment(`${label}: ${JSON.stringify(bare.answer).slice(0, 400)}\n${bare.stdout.slice(0, 1500)}`);
   sameValue(t, traced.answer, bare.answer, `${label}: the client gets the same answer`);
   if (bare.alive) {
     t.ok(traced.alive, `${label}: still alive and answering /health afterwards${traced.alive ? '' : ` (exit ${describe(traced.exit)}; stderr:\n${traced.stderr.slice(-3000)})`}`);
@@ -389,4 +390,76 @@ export async function sameOnBoth(t: Test, twins: Twins, label: string, act: Act,
   const dead = [bare.alive ? undefined : twins.bare, traced.alive ? undefined : twins.traced].filter((side) => side !== undefined);
   await Promise.all(dead.map((side) => restart(twins, side)));
   return { bare, traced };
+}
+
+// ---------------------------------------------------------------- clients that go away
+
+/** A raw connection the test holds open, reads from and abandons when it chooses. */
+export interface RawClient {
+  /** Everything received so far, as latin1 text. */
+  received(): string;
+  /** Resolves once `predicate` holds over what was received; false (never a hang) after the timeout or when the connection ends first. */
+  waitFor(predicate: (received: string) => boolean, timeoutMs?: number): Promise<boolean>;
+  write(bytes: Buffer | string): void;
+  /** Abandons the connection at once (a reset, as a client that crashed or navigated away). */
+  destroy(): void;
+}
+
+export function openRaw(port: number): Promise<RawClient> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    let ended = false;
+    const listeners = new Set<() => void>();
+    const notify = () => {
+      for (const listener of [...listeners]) listener();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      notify();
+    });
+    socket.on('close', () => {
+      ended = true;
+      notify();
+    });
+    socket.on('error', () => undefined);
+    socket.once('connect', () =>
+      resolve({
+        received: () => text,
+        write: (bytes) => socket.write(bytes),
+        destroy: () => socket.resetAndDestroy(),
+        waitFor: (predicate, timeoutMs = 10_000) =>
+          new Promise((resolveWait) => {
+            const check = () => {
+              if (!predicate(text) && !ended) return;
+              listeners.delete(check);
+              clearTimeout(timer);
+              resolveWait(predicate(text));
+            };
+            const timer = setTimeout(() => {
+              listeners.delete(check);
+              resolveWait(false);
+            }, timeoutMs);
+            listeners.add(check);
+            check();
+          }),
+      }),
+    );
+    socket.once('error', reject);
+  });
+}
+
+/** How many stdout lines of the app carry this pino message. */
+export function logCount(app: RunningApp, message: string): number {
+  return app.stdout().split(`"msg":${JSON.stringify(message)}`).length - 1;
+}
+
+/** Waits (10 s at most) until the app has logged `message` more than `before` times; the outcome, for the answer. */
+export async function loggedAgain(app: RunningApp, message: string, before: number): Promise<string> {
+  try {
+    await until(`the app to log "${message}"`, () => logCount(app, message) > before, 10_000);
+    return `logged "${message}"`;
+  } catch {
+    return `did not log "${message}" within 10 s`;
+  }
 }
