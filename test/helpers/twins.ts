@@ -9,7 +9,9 @@
 // app print is exactly what lies between two marks.
 //
 // HOSTILE_BARE_TWICE=1 runs the "traced" side bare too: every case must then pass,
-// which shows that what the tests compare is deterministic.
+// which shows that what the tests compare is deterministic. HOSTILE_DUMP=<folder> keeps
+// both sides of each mismatch there; HOSTILE_SHOW=1 prints what the bare app answered
+// and printed for each case.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -201,11 +203,17 @@ function dump(message: string, actual: string, expected: string): void {
   writeFileSync(join(folder, `${name}.bare`), expected);
 }
 
-/** Equal texts, or a failure that shows where they part (not a megabyte-long diff). */
-export function sameText(t: Test, actual: string, expected: string, message: string): boolean {
-  if (actual === expected) return t.pass(message);
+/** Why two texts differ (where they part, not a megabyte-long diff); undefined when equal. */
+export function textDifference(actual: string, expected: string, message: string): string | undefined {
+  if (actual === expected) return undefined;
   dump(message, actual, expected);
-  return t.fail(`${message}\n  ${firstDifference(actual, expected)}`);
+  return firstDifference(actual, expected);
+}
+
+/** Equal texts, or a failure that shows where they part. */
+export function sameText(t: Test, actual: string, expected: string, message: string): boolean {
+  const difference = textDifference(actual, expected, message);
+  return difference === undefined ? t.pass(message) : t.fail(`${message}\n  ${difference}`);
 }
 
 const describe = (value: unknown): string => {
@@ -213,13 +221,13 @@ const describe = (value: unknown): string => {
   return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
 };
 
-/** Same structured value (an answer), compared by JSON text so that long bodies fail readably. */
-export function sameValue(t: Test, actual: unknown, expected: unknown, message: string): boolean {
+/** Why two structured values (answers) differ, compared by JSON text; undefined when equal. */
+export function valueDifference(actual: unknown, expected: unknown, message: string): string | undefined {
   const a = JSON.stringify(actual, null, 1) ?? 'undefined';
   const e = JSON.stringify(expected, null, 1) ?? 'undefined';
-  if (a === e) return t.pass(message);
+  if (a === e) return undefined;
   dump(message, a, e);
-  return t.fail(`${message}\n  traced: ${describe(actual)}\n  bare:   ${describe(expected)}\n  ${firstDifference(a, e)}`);
+  return `traced: ${describe(actual)}\n  bare:   ${describe(expected)}\n  ${firstDifference(a, e)}`;
 }
 
 // ---------------------------------------------------------------- acting
@@ -369,27 +377,54 @@ async function observe(side: Side, act: Act): Promise<Observed> {
 export interface CompareOptions {
   /** Compare stdout (default true). */
   stdout?: boolean;
+  /** Start a side that died again, for the next case (default true). */
+  restart?: boolean;
+}
+
+export interface Check {
+  message: string;
+  /** Why it failed; undefined when it held. */
+  failure?: string;
+}
+
+export interface Compared {
+  bare: Observed;
+  traced: Observed;
+  checks: Check[];
+  /** The checks that failed, as text. */
+  failures: string[];
 }
 
 /**
  * One hostile case on both sides at once: the same answer, the same output, the same
  * fate. A side left dead (or not answering) is restarted for the next case.
  */
-export async function sameOnBoth(t: Test, twins: Twins, label: string, act: Act, options: CompareOptions = {}): Promise<{ bare: Observed; traced: Observed }> {
+export async function compareOnBoth(twins: Twins, label: string, act: Act, options: CompareOptions = {}): Promise<Compared> {
   const [bare, traced] = await Promise.all([observe(twins.bare, act), observe(twins.traced, act)]);
-  if (process.env["HOSTILE_SHOW"]) t.comment(`${label}: ${JSON.stringify(bare.answer).slice(0, 400)}\n${bare.stdout.slice(0, 1500)}`);
-  sameValue(t, traced.answer, bare.answer, `${label}: the client gets the same answer`);
+  const checks: Check[] = [{ message: `${label}: the client gets the same answer`, failure: valueDifference(traced.answer, bare.answer, `${label}: the client gets the same answer`) }];
   if (bare.alive) {
-    t.ok(traced.alive, `${label}: still alive and answering /health afterwards${traced.alive ? '' : ` (exit ${describe(traced.exit)}; stderr:\n${traced.stderr.slice(-3000)})`}`);
+    checks.push({ message: `${label}: still alive and answering /health afterwards`, failure: traced.alive ? undefined : `it died: exit ${describe(traced.exit)}; stderr:\n${traced.stderr.slice(-3000)}` });
   } else {
-    t.notOk(traced.alive, `${label}: dies as the bare app does`);
-    t.same(traced.exit, bare.exit, `${label}: with the same exit code and signal`);
+    checks.push({ message: `${label}: dies as the bare app does`, failure: traced.alive ? 'still alive' : undefined });
+    checks.push({ message: `${label}: with the same exit code and signal`, failure: valueDifference(traced.exit, bare.exit, `${label}: exit`) });
   }
-  if (options.stdout !== false) sameText(t, traced.stdout, bare.stdout, `${label}: the same stdout`);
-  sameText(t, traced.stderr, bare.stderr, `${label}: the same stderr`);
+  if (options.stdout !== false) checks.push({ message: `${label}: the same stdout`, failure: textDifference(traced.stdout, bare.stdout, `${label}: the same stdout`) });
+  checks.push({ message: `${label}: the same stderr`, failure: textDifference(traced.stderr, bare.stderr, `${label}: the same stderr`) });
   const dead = [bare.alive ? undefined : twins.bare, traced.alive ? undefined : twins.traced].filter((side) => side !== undefined);
-  await Promise.all(dead.map((side) => restart(twins, side)));
-  return { bare, traced };
+  if (options.restart !== false) await Promise.all(dead.map((side) => restart(twins, side)));
+  const failures = checks.filter((check) => check.failure !== undefined).map((check) => `${check.message}\n  ${check.failure}`);
+  return { bare, traced, checks, failures };
+}
+
+/** compareOnBoth, each check a tap assertion. */
+export async function sameOnBoth(t: Test, twins: Twins, label: string, act: Act, options: CompareOptions = {}): Promise<Compared> {
+  const compared = await compareOnBoth(twins, label, act, options);
+  if (process.env['HOSTILE_SHOW'] !== undefined) t.comment(`${label}: ${JSON.stringify(compared.bare.answer).slice(0, 400)}\n${compared.bare.stdout.slice(0, 1500)}`);
+  for (const { message, failure } of compared.checks) {
+    if (failure === undefined) t.pass(message);
+    else t.fail(`${message}\n  ${failure}`);
+  }
+  return compared;
 }
 
 // ---------------------------------------------------------------- clients that go away
