@@ -42,6 +42,11 @@ t.test('Express 4: nested routers, a mounted app, middleware-only answers, error
   }
   const line = app.jsonLines().find((l) => l['msg'] === 'order read');
   t.equal(line?.['trace_id'], (await serverSpan('/api/v1/orders/42')).traceId, 'the log line joins the trace');
+  // (Not /rejects-value: Express 4 does not catch an async handler's rejection, and the process dies of it, bare too.)
+  for (const [path, type] of [['/throws-value', 'Object'], ['/passes-value', 'symbol']]) {
+    t.equal((await get(app.port, path)).status, 500);
+    t.same((await serverSpan(path)).events.filter((e) => e.name === 'exception').map((e) => e.attributes['exception.type']), [type], `${path}: a value that is not an Error, recorded once`);
+  }
 });
 
 t.test('Fastify 5: the route from its diagnostics channel, handler errors recorded, its pino lines joined', async (t) => {
