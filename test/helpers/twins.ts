@@ -140,7 +140,7 @@ export function maskText(text: string): string {
     .replace(PRELOAD_FRAME, '')
     .replace(LIBRARY_FRAMES, collapseLibraryFrames)
     .replace(/\/mark\/\d+/g, '/mark/<n>')
-    .replace(/(_eventsCount: \S*?)\d+/g, '$1<n>')
+    .replace(/(_eventsCount: \S*?|"_eventsCount":)\d+/g, '$1<n>')
     .replace(HTTP_DATE, '<date>')
     .replace(/\(node:\d+\)/g, '(node:<pid>)')
     .replace(/\[Nest\] \d+/g, '[Nest] <pid>')
