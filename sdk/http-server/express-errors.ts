@@ -60,9 +60,10 @@ function recordingFirst(original: HandleError): HandleError {
 function withErrorsRecorded(finalhandler: FinalHandler): FinalHandler {
   return function finalhandlerRecordingErrors(req, res, options) {
     const done = finalhandler(req, res, options);
-    return function done_(error?: unknown) {
+    return function done_(this: unknown, error?: unknown) {
       record(error, req, res);
-      return done(error);
+      // eslint-disable-next-line prefer-rest-params
+      return Reflect.apply(done, this, arguments) as unknown;
     };
   };
 }
