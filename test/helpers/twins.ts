@@ -132,6 +132,31 @@ const OBSERVED_REQUEST = [
 ];
 
 /**
+ * Node 22's AsyncLocalStorage keeps its store on the async resources it ran in (the
+ * socket's handle, the parser's resource), under a symbol of its own: what any user of
+ * it changes in Node's objects. The property is taken out of a printed object, with
+ * its value when that spans lines, and so is the comma it leaves behind.
+ */
+function withoutResourceStores(text: string): string {
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const start = /^([ \t]*)\[Symbol\(kResourceStore\)\]: /.exec(lines[i] ?? '');
+    if (start === null) {
+      kept.push(lines[i] ?? '');
+      continue;
+    }
+    const indent = start[1] ?? '';
+    let last = i;
+    if (/[{[]$/.test(lines[i] ?? '')) while (last + 1 < lines.length && !new RegExp(`^${indent}[}\\]],?$`).test(lines[last] ?? '')) last += 1;
+    const trailingComma = /,$/.test(lines[last] ?? '');
+    if (!trailingComma && kept.length > 0) kept[kept.length - 1] = (kept[kept.length - 1] ?? '').replace(/,$/, '');
+    i = last;
+  }
+  return kept.join('\n');
+}
+
+/**
  * The one trace of the preload an app can see, on purpose (docs/what-it-records.md):
  * Fastify's route and error hooks, added through its own `fastify.initialization`
  * channel, are listed in Fastify's route context when an app prints a Fastify request
@@ -145,6 +170,7 @@ const FASTIFY_ON_ERROR = /onError: (?:null|\[\]|\[Array\]|\[\s*\])/g;
 export function maskText(text: string): string {
   let masked = text;
   for (const pattern of [...OBSERVED_REQUEST, ...FASTIFY_HOOKS]) masked = masked.replace(pattern, '');
+  masked = withoutResourceStores(masked);
   masked = masked.replace(FASTIFY_ON_ERROR, 'onError: <hooks>');
   return masked
     .replace(PRELOAD_FRAME, '')
