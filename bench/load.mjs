@@ -4,9 +4,9 @@
 // app (with the probe preloaded in all configurations), warm up, flush, read memory,
 // run the measured load, read memory, flush, count the spans received.
 import { createRequire } from 'node:module';
-import { CONFIGS, EXAMPLE, FASTIFY, LOAD_CONFIGS, HELLO, HELLO_ESM, PROBE, ROOT, configEnv } from './lib/configs.mjs';
+import { CONFIGS, EXAMPLE, FASTIFY, LOAD_CONFIGS, HELLO, HELLO_ESM, PROBE, READ_ROUTE, ROOT, configEnv } from './lib/configs.mjs';
 import { ipcClient, startApp, stop } from './lib/proc.mjs';
-import { dbRequest, fastifyRequest, helloRequest } from './lib/routes.mjs';
+import { dbRequest, fastifyRequest, helloRequest, readRequest } from './lib/routes.mjs';
 import { truncateTasks } from './lib/services.mjs';
 
 const require = createRequire(import.meta.url);
@@ -32,16 +32,18 @@ function cannon({ port, route, connections, seconds }) {
 export const ROUTES = {
   hello: { title: 'hello-world (CommonJS fixture, GET /)', app: HELLO, request: helloRequest, esm: false },
   'hello-esm': { title: 'hello-world (ESM fixture, GET /)', app: HELLO_ESM, request: helloRequest, esm: true },
-  db: { title: 'database + Kafka (ESM example, POST /api/tasks)', app: EXAMPLE, request: dbRequest, esm: true },
+  db: { title: 'database + Kafka (ESM example, POST /api/tasks)', app: EXAMPLE, request: dbRequest, esm: true, services: true },
   // Only in experiments/variants.mjs (the Fastify comparison), not in `npm run bench`.
   fastify: { title: 'Fastify 5 (CommonJS fixture, GET /users/:id)', app: FASTIFY, request: fastifyRequest, esm: false },
+  // Only in experiments/variants.mjs (issue 20's read route), not in `npm run bench` yet.
+  read: { title: 'Express 4 + pg + pino read route (CommonJS, GET /orders/:id, two queries, one log line)', app: READ_ROUTE, request: readRequest, esm: false, services: true },
 };
 
 /** One app, one configuration: warm-up, then the measured load. `config.env` adds to the environment (experiments). */
 export async function runCase({ route, config, receiver, services, connections, warmupSeconds, seconds }) {
   const spec = ROUTES[route];
   if (route === 'db') await truncateTasks(services.DATABASE_URL);
-  const env = configEnv(config, receiver, { PORT: '0', WORKER_MODE: 'off', ...(route === 'db' ? services : {}) });
+  const env = configEnv(config, receiver, { PORT: '0', WORKER_MODE: 'off', ...(spec.services ? services : {}) });
   const nodeArgs = ['--require', PROBE, ...(spec.esm ? config.esmArgs : config.args), spec.app];
   const { child, port } = await startApp(nodeArgs, { env, cwd: ROOT, stdout: 'file', ipc: true, label: `${route}-${config.name}` });
   try {

@@ -3,13 +3,13 @@
 // other preload flags), interleaved, to find where the overhead comes from. Prints
 // median req/s, app CPU µs per request, p99, RSS, spans/request per variant.
 //
-//   node bench/experiments/variants.mjs <hello|db|fastify|startup|export> <variant-set> [--rounds=3] [--seconds=5]
+//   node bench/experiments/variants.mjs <hello|db|read|fastify|startup|export> <variant-set> [--rounds=3] [--seconds=5]
 //   variant sets: see SETS below.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { FASTIFY_OTEL, HELLO, OURS_SPECIFIER, OFFICIAL_SPECIFIER, OFFICIAL_ESM_HOOK, ROOT, SPANS, tracingEnv } from '../lib/configs.mjs';
+import { CONFIGS, FASTIFY_OTEL, HELLO, OURS_SPECIFIER, OFFICIAL_SPECIFIER, OFFICIAL_ESM_HOOK, ROOT, SPANS, tracingEnv } from '../lib/configs.mjs';
 import { installCleanup, ipcClient, killAll, scratchDir, startApp, stop, timeToExit, track } from '../lib/proc.mjs';
 import { startReceiverProcess } from '../lib/receiver.mjs';
 import { prepareServices } from '../lib/services.mjs';
@@ -87,6 +87,8 @@ const SETS = {
     ours('ours + @fastify/otel', {}, ['--import', OURS_SPECIFIER, '--import', FASTIFY_OTEL]),
     official('official'),
   ],
+  // Side by side with the peers, as `npm run bench` has them (run with `read`: issue 20's read route).
+  peers: CONFIGS,
   // The database route: which instrumentation costs what.
   db: [
     bare,
@@ -107,7 +109,7 @@ const { values: options, positionals } = parseArgs({
 });
 const [route, setName] = positionals;
 const variants = SETS[setName];
-if (!['hello', 'db', 'fastify', 'startup', 'export'].includes(route) || !variants) throw new Error(`usage: variants.mjs <hello|db|fastify|startup|export> <${Object.keys(SETS).join('|')}>`);
+if (!['hello', 'db', 'read', 'fastify', 'startup', 'export'].includes(route) || !variants) throw new Error(`usage: variants.mjs <hello|db|read|fastify|startup|export> <${Object.keys(SETS).join('|')}>`);
 
 installCleanup();
 const receiver = await startReceiverProcess();
@@ -174,7 +176,7 @@ if (route === 'startup') {
   process.exit(0);
 }
 try {
-  const services = route === 'db' ? await prepareServices({ log: console.error }) : undefined;
+  const services = route === 'db' || route === 'read' ? await prepareServices({ log: console.error }) : undefined;
   const results = new Map(variants.map((v) => [v.name, []]));
   for (let round = 1; round <= Number(options.rounds); round++) {
     for (const config of variants) {

@@ -10,6 +10,7 @@ export const HELLO = fileURLToPath(new URL('../fixtures/hello.cjs', import.meta.
 export const HELLO_ESM = fileURLToPath(new URL('../fixtures/hello.mjs', import.meta.url));
 export const FASTIFY = fileURLToPath(new URL('../fixtures/fastify.cjs', import.meta.url));
 export const FASTIFY_OTEL = fileURLToPath(new URL('../fixtures/fastify-otel.mjs', import.meta.url));
+export const READ_ROUTE = fileURLToPath(new URL('../fixtures/read-route.cjs', import.meta.url));
 export const SPANS = fileURLToPath(new URL('../fixtures/spans.mjs', import.meta.url));
 export const EXAMPLE = fileURLToPath(new URL('../../examples/task-manager/server.js', import.meta.url));
 

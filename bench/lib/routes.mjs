@@ -1,6 +1,7 @@
 // The routes under load.
 export const helloRequest = { method: 'GET', path: '/', status: 200 };
 export const fastifyRequest = { method: 'GET', path: '/users/42', status: 200 };
+export const readRequest = { method: 'GET', path: '/orders/7', status: 200 };
 
 export const dbRequest = {
   method: 'POST',

@@ -475,7 +475,8 @@ export interface RawClient {
   destroy(): void;
 }
 
-export function openRaw(port: number): Promise<RawClient> {
+/** `readAtMost`: stop reading once that many bytes came (what the server still sends waits in the buffers), as a client that stopped reading does. */
+export function openRaw(port: number, { readAtMost = Infinity }: { readAtMost?: number } = {}): Promise<RawClient> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     let text = '';
@@ -486,6 +487,7 @@ export function openRaw(port: number): Promise<RawClient> {
     };
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString('latin1');
+      if (text.length >= readAtMost) socket.pause();
       notify();
     });
     socket.on('close', () => {
