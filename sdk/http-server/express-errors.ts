@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { failedInApp, VERSION } from '../guard.js';
 import { recordThrown } from '../spans/exception-attributes.js';
-import { hide, serverSpanOf } from './in-flight.js';
+import { firstTimeOn, serverSpanOf } from './in-flight.js';
 
 /**
  * An error thrown in an Express handler, or passed to `next(err)`, is recorded on
@@ -16,11 +16,7 @@ import { hide, serverSpanOf } from './in-flight.js';
  *   request that does not fail (one small closure). finalhandler's own `onerror`
  *   would be simpler but runs a turn after the response, when the span has ended.
  */
-const RECORDED = Symbol('otel-preload.recorded-error');
-
-interface ExpressRequest {
-  [RECORDED]?: unknown;
-}
+type ExpressRequest = object;
 type HandleError = (this: unknown, error: unknown, req: ExpressRequest, res: unknown, next: unknown) => unknown;
 type FinalHandler = (req: ExpressRequest, res: unknown, options?: unknown) => (error?: unknown) => unknown;
 
@@ -71,8 +67,7 @@ function withErrorsRecorded(finalhandler: FinalHandler): FinalHandler {
 function record(error: unknown, req: ExpressRequest, res: unknown): void {
   try {
     // 'route' and 'router' are Express's routing signals, and a falsy value (0, '') is no error to Express either.
-    if (!error || error === 'route' || error === 'router' || req[RECORDED] === error) return;
-    hide(req, RECORDED, error);
+    if (!error || error === 'route' || error === 'router' || !firstTimeOn(req, error)) return;
     const span = serverSpanOf(res) ?? trace.getActiveSpan();
     recordThrown(span, error);
   } catch (failure) {

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failedInApp, guarded } from '../guard.js';
 import { recordThrown } from '../spans/exception-attributes.js';
-import { hide, serverSpanOf } from './in-flight.js';
+import { firstTimeOn, hide, serverSpanOf } from './in-flight.js';
 import { ROUTE } from './route.js';
 
 /**
@@ -17,7 +17,7 @@ import { ROUTE } from './route.js';
  * Each value is recorded once per request. An instance created before the preload
  * subscribed (none, when the preload is loaded first) gets neither.
  */
-type RawRequest = IncomingMessage & { [ROUTE]?: string; [RECORDED]?: unknown };
+type RawRequest = IncomingMessage & { [ROUTE]?: string };
 
 interface FastifyRequest {
   raw?: RawRequest;
@@ -27,7 +27,6 @@ interface FastifyInstance {
   addHook?: (name: string, hook: (...args: unknown[]) => unknown) => unknown;
 }
 
-const RECORDED = Symbol('otel-preload.recorded-error');
 const INITIALIZATION = 'fastify.initialization';
 
 function setRoute(raw: RawRequest | undefined, url: unknown): void {
@@ -35,8 +34,7 @@ function setRoute(raw: RawRequest | undefined, url: unknown): void {
 }
 
 function record(raw: RawRequest | undefined, response: ServerResponse | undefined, thrown: unknown): void {
-  if (thrown === undefined || thrown === null || raw === undefined || raw[RECORDED] === thrown) return;
-  hide(raw, RECORDED, thrown);
+  if (thrown === undefined || thrown === null || raw === undefined || !firstTimeOn(raw, thrown)) return;
   recordThrown(serverSpanOf(response), thrown);
 }
 

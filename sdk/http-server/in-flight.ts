@@ -49,3 +49,17 @@ export const open = new Set<InFlight>();
 export function hide(target: object, key: symbol | 'emit', value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
 }
+
+const RECORDED = Symbol('otel-preload.recorded-error');
+
+/**
+ * True the first time this value is seen on this request (or response), and marks it:
+ * a framework can hand one error to several of its handlers (Express's layers and its
+ * final handler, Nest's nested filters, Fastify's hook and handler paths, Koa's own
+ * retries), and each is one exception event.
+ */
+export function firstTimeOn(holder: object, thrown: unknown): boolean {
+  if ((holder as { [RECORDED]?: unknown })[RECORDED] === thrown) return false;
+  hide(holder, RECORDED, thrown);
+  return true;
+}

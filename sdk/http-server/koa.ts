@@ -1,7 +1,7 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { failedInApp, VERSION } from '../guard.js';
 import { recordThrown } from '../spans/exception-attributes.js';
-import { hide, serverSpanOf } from './in-flight.js';
+import { firstTimeOn, serverSpanOf } from './in-flight.js';
 
 /**
  * What a Koa app threw, recorded on the request's server span as the app threw it.
@@ -16,7 +16,6 @@ interface KoaContext {
 type OnError = (this: KoaContext, error: unknown) => unknown;
 
 const VERSIONS = ['>=2.0.0 <4'];
-const RECORDED = Symbol('otel-preload.recorded-error');
 
 export class KoaErrorsInstrumentation extends InstrumentationBase {
   constructor() {
@@ -46,11 +45,8 @@ function recordingFirst(original: OnError): OnError {
   return function onerror(this: KoaContext, error: unknown) {
     try {
       // Koa calls onerror(null) as a no-op (node-style callbacks), and may see one error twice.
-      const res = this?.res as ({ [RECORDED]?: unknown } & object) | undefined;
-      if (error !== undefined && error !== null && res !== undefined && res[RECORDED] !== error) {
-        hide(res, RECORDED, error);
-        recordThrown(serverSpanOf(res), error);
-      }
+      const res = this?.res as object | undefined;
+      if (error !== undefined && error !== null && res !== undefined && firstTimeOn(res, error)) recordThrown(serverSpanOf(res), error);
     } catch (failure) {
       failedInApp('Koa error recording', failure);
     }

@@ -2,7 +2,7 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { failedInApp, VERSION } from '../guard.js';
 import { recordThrown } from '../spans/exception-attributes.js';
-import { hide, serverSpanOf } from './in-flight.js';
+import { firstTimeOn, serverSpanOf } from './in-flight.js';
 
 /**
  * NestJS on the request's server span, with no span of its own (upstream's
@@ -23,11 +23,9 @@ import { hide, serverSpanOf } from './in-flight.js';
  * Express platform: the response Nest passes is node's ServerResponse; Fastify
  * platform: Fastify's reply, whose `.raw` is.
  */
-const RECORDED = Symbol('otel-preload.recorded-error');
 
 interface NestResponse {
   raw?: unknown;
-  [RECORDED]?: unknown;
 }
 interface ArgumentsHost {
   getArgByIndex?: (index: number) => unknown;
@@ -99,10 +97,9 @@ function record(exception: unknown, host: ArgumentsHost): void {
     if (exception === undefined || exception === null) return;
     const res = host?.getArgByIndex?.(1) as NestResponse | undefined;
     // A request-scoped route hands what its inner layer's filter threw to its outer one: once per error.
-    if (res === undefined || res === null || res[RECORDED] === exception) return;
+    if (res === undefined || res === null) return;
     const span = spanOf(res);
-    if (span === undefined) return;
-    hide(res, RECORDED, exception);
+    if (span === undefined || !firstTimeOn(res, exception)) return;
     recordThrown(span, exception);
   } catch (failure) {
     failedInApp('Nest error recording', failure);
