@@ -1,6 +1,6 @@
 import type { EnvReader } from './env.js';
 
-/** The BatchSpanProcessor's settings; defaults are the specification's. */
+/** The span batches' settings (sdk/export/span-batches.ts), named as the specification's batch span processor's (OTEL_BSP_*), with its defaults. */
 export interface BatchConfig {
   scheduledDelayMillis: number;
   exportTimeoutMillis: number;

@@ -68,7 +68,7 @@ class StderrLogger implements DiagLogger {
  * "Dropped N spans because maxQueueSize reached" (per burst, and not the spans lost
  * to failed exports) and the OTLP exporters' retry notes ("Export retry time 1075ms
  * exceeds remaining timeout -10ms…"). What was lost is counted once, in our own lines
- * (sdk/export/export-tracking.ts); these go to debug.
+ * (sdk/export/export-failures.ts); these go to debug.
  */
 const EXPORT_CHATTER = /^(Dropped \d+ spans because maxQueueSize reached|Export retry time |Export failed after maximum retry attempts|Export failed with non-retryable error|Scheduling export retry|Export succeeded after)/;
 
@@ -138,7 +138,7 @@ export function startupLine(config: Config, version: string): string {
 
 /**
  * The SDK's own error reports go to debug: export failures are reported once, by
- * ReportingExporter, where the SDK would repeat them on every attempt.
+ * ExportFailures (sdk/export/export-failures.ts), where the SDK would repeat them on every attempt.
  */
 export function reportSdkError(error: unknown): void {
   diag.debug('SDK error:', error);

@@ -59,7 +59,7 @@ export function installShutdown(started: Started): void {
   const sendUnexported = (withinMillis: number) => {
     if (otlp === undefined) return;
     try {
-      exportBeforeExit(started.unexported.drain(), otlp, withinMillis);
+      exportBeforeExit(started.drainUnexported(), otlp, withinMillis);
     } catch (error) {
       diag.debug('exit export failed:', (error as Error).message);
     }

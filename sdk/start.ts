@@ -5,10 +5,9 @@ import { registerInstrumentations, type Instrumentation } from '@opentelemetry/i
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BatchSpanProcessor,
   ParentBasedSampler,
+  type ReadableSpan,
   type Sampler,
-  type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
@@ -16,16 +15,15 @@ import type { Config } from '../config/index.js';
 import type { PropagatorName } from '../config/propagators.js';
 import type { SamplerConfig } from '../config/sampler.js';
 import { createConsoleSpanExporter, createLazyOtlpSpanExporter } from './export/exporters.js';
-import { ReportingExporter, TrackingProcessor, UnexportedSpans } from './export/export-tracking.js';
+import { ExportFailures } from './export/export-failures.js';
+import { SpanBatches } from './export/span-batches.js';
 import { startHttpServerRoom } from './http-server/index.js';
 import { reportFailuresTo, VERSION } from './guard.js';
 import { Activation, activateOnRequire } from './instrument/activation.js';
 import { createInstrumentation, createInstrumentations, patchedModuleNames, startsWithSdk } from './instrument/instrumentations.js';
-import { OneClockPerTrace } from './spans/one-clock.js';
 import { startLogs } from './export/logs.js';
 import { startMetrics } from './export/metrics.js';
-import { MessagingExceptionEvents } from './spans/exception-events.js';
-import { RedactingProcessor } from './spans/redaction.js';
+import { SpanPipeline } from './spans/pipeline.js';
 import { recordExceptionSafely } from './spans/exception-attributes.js';
 import { reportSdkError } from './diag.js';
 import { createResource } from './resource.js';
@@ -39,8 +37,8 @@ export interface Started {
   esmModuleNames: string[];
   /** Flushes every processor; resolves when done or failed, never rejects. */
   flush(): Promise<void>;
-  /** Spans ended but not yet exported: what an exit that cannot wait still has to send. */
-  unexported: UnexportedSpans;
+  /** Takes the spans ended but not yet exported over OTLP: what an exit that cannot wait still has to send. */
+  drainUnexported(): ReadableSpan[];
   /** The process is dying of an uncaught exception: open server spans end with it (sdk/shutdown.ts). */
   endOnCrash(thrown: unknown): void;
   shutdown(): Promise<void>;
@@ -61,13 +59,12 @@ export function startSdk(config: Config): Started {
   if (propagator !== undefined) propagation.setGlobalPropagator(propagator);
 
   const resource = createResource(config.resource);
-  const unexported = new UnexportedSpans(config.traces.batch.maxQueueSize);
-  const spanProcessors = config.traces.exporters.map((name): SpanProcessor => {
-    if (name === 'console') return new BatchSpanProcessor({ exporter: createConsoleSpanExporter(), ...config.traces.batch });
-    const exporter = new ReportingExporter(createLazyOtlpSpanExporter(config.traces.otlp), unexported, config.traces.otlp.endpoint);
-    return new TrackingProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), unexported, exporter);
-  });
-  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [new OneClockPerTrace(), new RedactingProcessor(config.redaction), new MessagingExceptionEvents(), ...spanProcessors] });
+  const otlp = config.traces.exporters.includes('otlp')
+    ? new SpanBatches(createLazyOtlpSpanExporter(config.traces.otlp), new ExportFailures('spans', config.traces.otlp.endpoint), config.traces.batch)
+    : undefined;
+  const toConsole = config.traces.exporters.includes('console') ? new SpanBatches(createConsoleSpanExporter(), new ExportFailures('spans', 'the console'), config.traces.batch) : undefined;
+  const pipeline = new SpanPipeline(config.redaction, [otlp, toConsole].filter((sink) => sink !== undefined));
+  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [pipeline] });
   trace.setGlobalTracerProvider(tracerProvider);
   recordExceptionSafely(new TracerProvider().getTracer('otel-preload').startSpan('unused'));
 
@@ -99,7 +96,7 @@ export function startSdk(config: Config): Started {
     instrumentations,
     activation,
     esmModuleNames: [...new Set([...patchedModuleNames(instrumentations), ...activation.moduleNames])],
-    unexported,
+    drainUnexported: () => otlp?.drain() ?? [],
     endOnCrash: (thrown) => httpServers?.endOnCrash(thrown),
     flush: () => Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.forceFlush())] : []))).then(() => undefined),
     shutdown: () => {

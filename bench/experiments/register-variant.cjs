@@ -3,8 +3,7 @@
 // changes the product. Preload it with --require instead of the register.
 //
 //   no-esm-hook     no loader hook at all (what the hook costs a CommonJS app)
-//   no-tracking     UnexportedSpans.add/settle as no-ops (what the per-span Set costs)
-//   no-redaction    RedactingProcessor.onEnd as a no-op (what it costs per span)
+//   no-redaction    Redaction.apply as a no-op (what it costs per span)
 //
 // (The in-thread hook and the exporter loaded at the first export, measured here first,
 // are now the product's: sdk/instrument/esm-hooks.ts, sdk/export/exporters.ts.)
@@ -29,12 +28,7 @@ if (require('node:worker_threads').isMainThread && markStarted()) {
     randomId: randomUUID(),
   });
   require(`${dist}/sdk/diag.js`).setUpDiagnostics(config.logLevel);
-  if (experiments.has('no-tracking')) {
-    const { UnexportedSpans } = require(`${dist}/sdk/export/export-tracking.js`);
-    UnexportedSpans.prototype.add = () => {};
-    UnexportedSpans.prototype.settle = () => {};
-  }
-  if (experiments.has('no-redaction')) require(`${dist}/sdk/spans/redaction.js`).RedactingProcessor.prototype.onEnd = () => {};
+  if (experiments.has('no-redaction')) require(`${dist}/sdk/spans/redaction.js`).Redaction.prototype.apply = () => {};
   const started = require(`${dist}/sdk/start.js`).startSdk(config);
   const include = require(`${dist}/sdk/instrument/instrumentations.js`).patchedModuleNames(started.instrumentations);
   if (!experiments.has('no-esm-hook')) require(`${dist}/sdk/instrument/esm-hooks.js`).registerEsmHook(include);

@@ -3,7 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Config } from '../../config/index.js';
 import { reportSdkErrorsOf } from '../diag.js';
-import { ExportFailures, exportReporting } from './export-tracking.js';
+import { ExportFailures, exportReporting } from './export-failures.js';
 import { createOtlpExporter } from './exporters.js';
 
 /**
@@ -24,7 +24,7 @@ export function startLogs(config: Config, resource: Resource): { forceFlush(): P
   return provider;
 }
 
-/** The OTLP exporter with its failures reported once (export-tracking.ts). */
+/** The OTLP exporter with its failures reported once (export-failures.ts). */
 function withFailureReports(inner: LogRecordExporter, endpoint: string): LogRecordExporter {
   const failures = new ExportFailures('log records', endpoint);
   return {

@@ -4,7 +4,7 @@ import type { IMetricReader, MeterProvider, PushMetricExporter } from '@opentele
 import type { OtlpConfig } from '../../config/exporter.js';
 import type { MetricsConfig } from '../../config/metrics.js';
 import { reportSdkErrorsOf } from '../diag.js';
-import { ExportFailures, exportReporting } from './export-tracking.js';
+import { ExportFailures, exportReporting } from './export-failures.js';
 import { createOtlpExporter } from './exporters.js';
 
 /**
@@ -31,7 +31,7 @@ export function startMetrics(config: MetricsConfig, resource: Resource): MeterPr
   return provider;
 }
 
-/** The OTLP exporter with its failures reported once (export-tracking.ts); aggregation choices stay its own. */
+/** The OTLP exporter with its failures reported once (export-failures.ts); aggregation choices stay its own. */
 function withFailureReports(inner: PushMetricExporter, endpoint: string): PushMetricExporter {
   const failures = new ExportFailures('metrics', endpoint);
   return {

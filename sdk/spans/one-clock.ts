@@ -1,6 +1,6 @@
 import { type Context, trace } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, Span } from '@opentelemetry/sdk-trace';
 
 /**
  * The SDK dates each span from `Date.now()` (whole milliseconds) and measures its
@@ -17,23 +17,12 @@ interface AnchoredSpan {
   _startTimeProvided?: unknown;
 }
 
-export class OneClockPerTrace implements SpanProcessor {
-  onStart(span: Span, parentContext: Context): void {
-    const parent = trace.getSpan(parentContext) as unknown as AnchoredSpan | undefined;
-    const child = span as unknown as AnchoredSpan;
-    if (parent === undefined || typeof parent._performanceOffset !== 'number') return;
-    if (child._startTimeProvided !== false || typeof child._performanceStartTime !== 'number') return;
-    child._performanceOffset = parent._performanceOffset;
-    child.startTime = hrTime(child._performanceStartTime + parent._performanceOffset);
-  }
-
-  onEnd(_span: ReadableSpan): void {}
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
+/** Called as each span starts, before anything reads its start time. */
+export function anchorToParent(span: Span, parentContext: Context): void {
+  const parent = trace.getSpan(parentContext) as unknown as AnchoredSpan | undefined;
+  const child = span as unknown as AnchoredSpan;
+  if (parent === undefined || typeof parent._performanceOffset !== 'number') return;
+  if (child._startTimeProvided !== false || typeof child._performanceStartTime !== 'number') return;
+  child._performanceOffset = parent._performanceOffset;
+  child.startTime = hrTime(child._performanceStartTime + parent._performanceOffset);
 }

@@ -1,5 +1,5 @@
-import { type Context, SpanStatusCode } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { RedactionConfig } from '../../config/redaction.js';
 import { withoutLiterals } from './sql-literals.js';
 
@@ -18,19 +18,16 @@ const STATEMENT_ATTRIBUTES = ['db.query.text', 'db.statement'] as const;
  * parameterised values are never recorded by the pg instrumentation, but a statement
  * built by concatenation carries its values in the text.
  *
- * Runs first among the span processors: by the time the batch processor holds the
- * span, the attributes above are gone. The SDK exposes no API to remove an
- * attribute, so they are deleted from the span's own attribute record, which the
- * SDK keeps mutable until export.
+ * Runs as each span ends, before any exporter's batch holds it (sdk/spans/pipeline.ts).
+ * The SDK exposes no API to remove an attribute, so they are deleted from the span's
+ * own attribute record, which the SDK keeps mutable until export.
  */
-export class RedactingProcessor implements SpanProcessor {
+export class Redaction {
   private readonly databaseErrors = new DatabaseErrorMessages();
 
   constructor(private readonly config: RedactionConfig) {}
 
-  onStart(_span: Span, _parentContext: Context): void {}
-
-  onEnd(span: ReadableSpan): void {
+  apply(span: ReadableSpan): void {
     const attributes = span.attributes as Record<string, unknown>;
     for (const key of NEVER_RECORDED) if (key in attributes) delete attributes[key];
     let database = false;
@@ -41,14 +38,6 @@ export class RedactingProcessor implements SpanProcessor {
       database = true;
     }
     if (span.status.code === SpanStatusCode.ERROR) this.databaseErrors.redact(span, database);
-  }
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
   }
 }
 

@@ -1,83 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { Context } from '@opentelemetry/api';
-import type { Span } from '@opentelemetry/sdk-trace';
 import { redactUrl } from '../diag.js';
-
-const SAMPLED = 1;
-
-/**
- * Remembers every sampled span from the moment it ends until its export reports
- * back, so that an exit nobody can wait for (`process.exit()`, an uncaught
- * exception) can still send what the batch processor had not sent yet.
- * It never holds more than the batch queue does, so memory stays bounded; past
- * that, the oldest go: spans the batch processor dropped when its queue was full
- * are never settled, and must not keep the newest from being remembered.
- */
-export class UnexportedSpans {
-  private readonly spans = new Set<ReadableSpan>();
-
-  constructor(private readonly limit: number) {}
-
-  add(span: ReadableSpan): void {
-    if (this.spans.size >= this.limit) this.spans.delete(this.spans.values().next().value as ReadableSpan);
-    this.spans.add(span);
-  }
-
-  settle(spans: readonly ReadableSpan[]): void {
-    for (const span of spans) this.spans.delete(span);
-  }
-
-  /** Takes them all: whoever calls this is now responsible for sending them. */
-  drain(): ReadableSpan[] {
-    const all = [...this.spans];
-    this.spans.clear();
-    return all;
-  }
-}
-
-/** What the batch processor keeps of its queue (its own fields, in the SDK copy bundled with us). */
-interface BatchQueue {
-  _finishedSpans?: unknown[];
-  _maxQueueSize?: number;
-}
-
-/**
- * Sits in front of the batch processor: records each ended span, then hands it on.
- * A span the batch processor will drop because its queue is full is counted as lost
- * (ExportFailures), and not remembered for the exit-time export.
- */
-export class TrackingProcessor implements SpanProcessor {
-  constructor(
-    private readonly inner: SpanProcessor,
-    private readonly unexported: UnexportedSpans,
-    /** The batch processor's exporter: its flush waits for exports already in flight, the processor's does not. */
-    private readonly exporter: ReportingExporter,
-  ) {}
-
-  onStart(span: Span, parentContext: Context): void {
-    this.inner.onStart(span, parentContext);
-  }
-
-  onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & SAMPLED) !== 0) {
-      const { _finishedSpans: queued, _maxQueueSize: limit } = this.inner as BatchQueue;
-      if (queued !== undefined && limit !== undefined && queued.length >= limit) this.exporter.failures.lost(1);
-      else this.unexported.add(span);
-    }
-    this.inner.onEnd(span);
-  }
-
-  /** Done when every span ended so far has been exported or has failed: none is left in flight to be sent twice at exit. */
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush().then(() => this.exporter.forceFlush?.());
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-}
 
 /** What an export saw when it started: pass it back to ExportFailures.settled(). */
 export interface ExportStart {
@@ -180,33 +103,5 @@ export function exportReporting<Items>(inner: Exporter<Items>, failures: ExportF
     inner.export(items, done);
   } catch (error) {
     done({ code: ExportResultCode.FAILED, error: error as Error });
-  }
-}
-
-/** Wraps the real span exporter: settles the tracked spans and reports failures. */
-export class ReportingExporter implements SpanExporter {
-  readonly failures: ExportFailures;
-
-  constructor(
-    private readonly inner: SpanExporter,
-    private readonly unexported: UnexportedSpans,
-    endpoint: string,
-  ) {
-    this.failures = new ExportFailures('spans', endpoint);
-  }
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    exportReporting(this.inner, this.failures, spans, spans.length, (result) => {
-      this.unexported.settle(spans);
-      resultCallback(result);
-    });
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
   }
 }

@@ -1,0 +1,146 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { BatchConfig } from '../../config/batch.js';
+import { type ExportFailures, exportReporting } from './export-failures.js';
+
+/**
+ * The batching between ended spans and one exporter, in place of the SDK's
+ * BatchSpanProcessor (same settings, OTEL_BSP_*, same behaviour: a batch when
+ * `maxExportBatchSize` spans wait or `scheduledDelayMillis` after the first, one
+ * export at a time, spans past `maxQueueSize` dropped). What it adds is the
+ * bookkeeping the exit-time export needs, per batch instead of per span: a span is
+ * unexported while it waits in the queue or while the batch that took it is in
+ * flight, and `drain()` takes both. A span dropped from a full queue is counted
+ * once, with the spans of failed exports, in the one loss count of ExportFailures.
+ */
+export class SpanBatches {
+  private queue: ReadableSpan[] = [];
+  /** Batches handed to the exporter that have not reported back: still owed to the backend. */
+  private readonly inFlight = new Set<ReadableSpan[]>();
+  private readonly settledWaiters: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private exporting = false;
+  private closed = false;
+
+  constructor(
+    private readonly exporter: SpanExporter,
+    private readonly failures: ExportFailures,
+    private readonly batch: BatchConfig,
+  ) {}
+
+  /** Per span: keep it short. */
+  add(span: ReadableSpan): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.batch.maxQueueSize) {
+      this.failures.lost(1);
+      return;
+    }
+    this.queue.push(span);
+    if (this.exporting) return;
+    if (this.queue.length >= this.batch.maxExportBatchSize) this.exportNext();
+    else this.timer ??= unref(setTimeout(() => this.exportNext(), this.batch.scheduledDelayMillis));
+  }
+
+  /** Takes every span not yet known to be exported: whoever calls this is now responsible for sending them. */
+  drain(): ReadableSpan[] {
+    const spans: ReadableSpan[] = [];
+    for (const batch of this.inFlight) spans.push(...batch);
+    spans.push(...this.queue);
+    this.inFlight.clear();
+    this.queue = [];
+    return spans;
+  }
+
+  /** Done when every span ended so far has been exported or has failed: none is left in flight to be sent twice at exit. */
+  async forceFlush(): Promise<void> {
+    this.clearTimer();
+    while (this.queue.length > 0) this.send(this.takeBatch());
+    await this.allSettled();
+    await this.exporter.forceFlush?.();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    await this.forceFlush();
+    this.closed = true;
+    await this.exporter.shutdown();
+  }
+
+  /** The timer's or a full batch's export: one at a time, the next as soon as it reports back. */
+  private exportNext(): void {
+    this.clearTimer();
+    if (this.queue.length === 0) return;
+    this.exporting = true;
+    const finished = () => {
+      this.exporting = false;
+      if (this.queue.length >= this.batch.maxExportBatchSize) this.exportNext();
+      else if (this.queue.length > 0) this.timer ??= unref(setTimeout(() => this.exportNext(), this.batch.scheduledDelayMillis));
+    };
+    // A backend that never answers must not stop the batches after it: after the export timeout
+    // the next one goes; the late batch stays owed (drain()) until its exporter gives up on it.
+    const timeout = unref(setTimeout(finished, this.batch.exportTimeoutMillis));
+    this.send(this.takeBatch(), () => {
+      clearTimeout(timeout);
+      if (this.exporting) finished();
+    });
+  }
+
+  private takeBatch(): ReadableSpan[] {
+    if (this.queue.length <= this.batch.maxExportBatchSize) {
+      const batch = this.queue;
+      this.queue = [];
+      return batch;
+    }
+    return this.queue.splice(0, this.batch.maxExportBatchSize);
+  }
+
+  private send(batch: ReadableSpan[], done?: () => void): void {
+    this.inFlight.add(batch);
+    const settle = (_result: ExportResult) => {
+      this.inFlight.delete(batch);
+      if (this.inFlight.size === 0) for (const waiter of this.settledWaiters.splice(0)) waiter();
+      done?.();
+    };
+    // The exporter's own HTTP or gRPC calls are not traced, and do not join the trace that ended last.
+    context.with(suppressTracing(ROOT_CONTEXT), () => {
+      const pending = pendingResource(batch);
+      if (pending === undefined) exportReporting(this.exporter, this.failures, batch, batch.length, settle);
+      // Asynchronous resource detection (container and host ids) settles once, soon after start.
+      else pending.then(
+        () => exportReporting(this.exporter, this.failures, batch, batch.length, settle),
+        (error: unknown) => exportReporting(failingExporter(error), this.failures, batch, batch.length, settle),
+      );
+    });
+  }
+
+  private allSettled(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function unref(timer: NodeJS.Timeout): NodeJS.Timeout {
+  timer.unref();
+  return timer;
+}
+
+interface DetectingResource {
+  asyncAttributesPending?: boolean;
+  waitForAsyncAttributes?: () => Promise<void>;
+}
+
+function pendingResource(batch: ReadableSpan[]): Promise<void> | undefined {
+  const resource = batch[0]?.resource as DetectingResource | undefined;
+  return resource?.asyncAttributesPending === true ? resource.waitForAsyncAttributes?.() : undefined;
+}
+
+function failingExporter(error: unknown): Pick<SpanExporter, 'export'> {
+  return { export: (_spans, done) => done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }) };
+}
