@@ -7,7 +7,13 @@ import { type Attributes, type Span, SpanStatusCode, trace } from '@opentelemetr
 
 export type { Attributes, Span } from '@opentelemetry/api';
 
-const tracer = () => trace.getTracer('otel-preload');
+/**
+ * Asked once: the api's proxy tracer finds the SDK's tracer on first use if the
+ * preload registers it later, and asking the provider on every call costs a string
+ * key and a Map lookup per span.
+ */
+let cachedTracer: ReturnType<typeof trace.getTracer> | undefined;
+const tracer = () => (cachedTracer ??= trace.getTracer('otel-preload'));
 
 /**
  * Runs `fn` inside a new span named `name`, a child of whatever span is active.

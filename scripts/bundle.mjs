@@ -72,8 +72,13 @@ const resolvePackages = (external, moved = {}) => ({
     // Some ESM builds require CommonJS packages through `createRequire(import.meta.url)`
     // (instrumentation-http: forwarded-parse; the gRPC exporter: grpc-js), which has no
     // value in a CommonJS bundle: a plain require() is resolved as above instead.
+    // A namespace import of the external api (`import * as api`, the SDK's Tracer) would
+    // become a copy of its exports made of getters, one call per `api.x` on every span
+    // (~3 % of a span's CPU, bench/PROFILING.md): its default import is the same object.
     bundle.onLoad({ filter: /[\\/]node_modules[\\/]@opentelemetry[\\/].*\.mjs$/ }, async (args) => ({
-      contents: (await readFile(args.path, 'utf8')).replace(/\b__require\((["'][^"']+["'])\)/g, 'require($1)'),
+      contents: (await readFile(args.path, 'utf8'))
+        .replace(/\b__require\((["'][^"']+["'])\)/g, 'require($1)')
+        .replace(/\bimport \* as (\w+) from (["'])@opentelemetry\/api\2;/g, 'import $1 from $2@opentelemetry/api$2;'),
       loader: 'js',
     }));
   },

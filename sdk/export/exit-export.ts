@@ -17,14 +17,14 @@ export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
  */
 export function exportBeforeExit(spans: ReadableSpan[], otlp: OtlpConfig, timeoutMillis: number): void {
   if (spans.length === 0 || timeoutMillis <= 0) return;
-  const { JsonTraceSerializer, ProtobufTraceSerializer } = require('./trace-exporters.js') as typeof import('./trace-exporters.js');
+  const { JsonTraceSerializer, serializeTraceRequest } = require('./trace-exporters.js') as typeof import('./trace-exporters.js');
   // An exit right after start can come before async resource detection (container id,
   // host id) has settled: send what is known, not an SDK error.
   const ready = spans.map((span) => {
     const resource = settledResource(span.resource);
     return resource === span.resource ? span : (Object.create(span, { resource: { value: resource } }) as ReadableSpan);
   });
-  const body = (otlp.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(ready);
+  const body = otlp.protocol === 'http/json' ? JsonTraceSerializer.serializeRequest(ready) : serializeTraceRequest(ready);
   if (body === undefined) return;
   spawnSync(process.execPath, [join(SDK_DIR, 'export', 'exit-export-child.js')], {
     input: body,

@@ -1,10 +1,37 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-// The serialisers the exporters use, for the exit-time send (sdk/export/exit-export.ts): in
-// this bundle they are already loaded, or load in a few ms, when a process exits.
-export { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate } from '@opentelemetry/otlp-grpc-exporter-base';
+import { type ISerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import type { OtlpProtocol } from '../../config/exporter.js';
+import { serializeTraceRequest } from './otlp-protobuf.js';
+// The serialisers, also for the exit-time send (sdk/export/exit-export.ts): in this
+// bundle they are already loaded, or load in a few ms, when a process exits.
+export { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+export { serializeTraceRequest } from './otlp-protobuf.js';
 
 type TraceExporterClass = new (config: object) => SpanExporter;
+type Spans = Parameters<typeof ProtobufTraceSerializer.serializeRequest>[0];
+
+/** Upstream's protobuf serialiser with our writer of the request (otlp-protobuf.ts); the same bytes. */
+const protobuf: ISerializer<Spans, ReturnType<typeof ProtobufTraceSerializer.deserializeResponse>> = {
+  serializeRequest: (spans) => serializeTraceRequest(spans),
+  deserializeResponse: (response) => ProtobufTraceSerializer.deserializeResponse(response),
+};
+
+/** The official OTLP/gRPC trace exporter, built from its own parts, with our serialiser. */
+class GrpcTraceExporter extends OTLPExporterBase<Spans> {
+  constructor(config: object) {
+    super(createOtlpGrpcExportDelegate(convertLegacyOtlpGrpcOptions(config, 'TRACES'), protobuf, 'otlp_grpc_span_exporter', TraceExporterMetricsHelper, undefined, 'TraceExportService', '/opentelemetry.proto.collector.trace.v1.TraceService/Export'));
+  }
+}
+
+/** The official OTLP/HTTP protobuf trace exporter, built from its own parts, with our serialiser. */
+class ProtobufHttpTraceExporter extends OTLPExporterBase<Spans> {
+  constructor(config: object) {
+    super(createOtlpHttpExportDelegate(convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }), protobuf, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
+  }
+}
 
 /**
  * The OTLP trace exporter class of a protocol, written out (not by package name) so
@@ -14,9 +41,9 @@ type TraceExporterClass = new (config: object) => SpanExporter;
 export function traceExporterClass(protocol: OtlpProtocol): TraceExporterClass {
   switch (protocol) {
     case 'grpc':
-      return (require('@opentelemetry/exporter-trace-otlp-grpc') as { OTLPTraceExporter: TraceExporterClass }).OTLPTraceExporter;
+      return GrpcTraceExporter;
     case 'http/protobuf':
-      return (require('@opentelemetry/exporter-trace-otlp-proto') as { OTLPTraceExporter: TraceExporterClass }).OTLPTraceExporter;
+      return ProtobufHttpTraceExporter;
     case 'http/json':
       return (require('@opentelemetry/exporter-trace-otlp-http') as { OTLPTraceExporter: TraceExporterClass }).OTLPTraceExporter;
   }
