@@ -4,7 +4,7 @@
 //
 //   node bench/profile.mjs <case> <config> [--seconds=10] [--env=KEY=VALUE ...]
 //     case:   eval0 (node --import X -e 0) | listening (the CommonJS fixture until it listens)
-//             | hello | db (autocannon load) | export (spans flat out)
+//             | hello | db | read (autocannon load) | export (spans flat out)
 //     config: bare | ours | official | dd-trace | edot
 //   node bench/profile.mjs --summarise <file.cpuprofile> [--top=30]
 import { spawn } from 'node:child_process';
@@ -12,10 +12,10 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { BENCH, CONFIGS, EXAMPLE, HELLO, PROBE, ROOT, SPANS, configEnv, tracingEnv } from './lib/configs.mjs';
+import { BENCH, CONFIGS, EXAMPLE, HELLO, PROBE, READ_ROUTE, ROOT, SPANS, configEnv, tracingEnv } from './lib/configs.mjs';
 import { installCleanup, ipcClient, killAll, startApp, stop, track } from './lib/proc.mjs';
 import { startReceiverProcess } from './lib/receiver.mjs';
-import { dbRequest, helloRequest } from './lib/routes.mjs';
+import { dbRequest, helloRequest, readRequest } from './lib/routes.mjs';
 import { prepareServices } from './lib/services.mjs';
 
 const require = createRequire(import.meta.url);
@@ -108,8 +108,8 @@ async function main() {
   }
   const [kase, configName] = positionals;
   const config = CONFIGS.find((c) => c.name === configName);
-  if (!['eval0', 'listening', 'hello', 'db', 'export'].includes(kase) || !config) {
-    throw new Error('usage: node bench/profile.mjs <eval0|listening|hello|db|export> <bare|ours|official|dd-trace|edot> [--seconds=N] [--env=K=V]');
+  if (!['eval0', 'listening', 'hello', 'db', 'read', 'export'].includes(kase) || !config) {
+    throw new Error('usage: node bench/profile.mjs <eval0|listening|hello|db|read|export> <bare|ours|official|dd-trace|edot> [--seconds=N] [--env=K=V]');
   }
   installCleanup();
   const dir = join(BENCH, 'profiles', `${kase}-${configName}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -130,14 +130,14 @@ async function main() {
         await ipcClient(child)({ cmd: 'exit' });
         await new Promise((resolve) => child.once('exit', resolve));
       }
-    } else if (kase === 'hello' || kase === 'db') {
-      const services = kase === 'db' ? await prepareServices({ log: (m) => process.stderr.write(`${m}\n`) }) : {};
+    } else if (kase === 'hello' || kase === 'db' || kase === 'read') {
+      const services = kase !== 'hello' ? await prepareServices({ log: (m) => process.stderr.write(`${m}\n`) }) : {};
       const env = { ...configEnv(config, receiver, { PORT: '0', WORKER_MODE: 'off', ...services }), ...extra };
-      const app = kase === 'db' ? EXAMPLE : HELLO;
+      const app = { hello: HELLO, db: EXAMPLE, read: READ_ROUTE }[kase];
       const args = [...prof, '--require', PROBE, ...(kase === 'db' ? config.esmArgs : config.args), app];
       const { child, port } = await startApp(args, { env, cwd: ROOT, stdout: 'file', ipc: true, label: 'profile' });
       const ask = ipcClient(child);
-      const result = await cannon(port, kase === 'db' ? dbRequest : helloRequest, seconds);
+      const result = await cannon(port, { hello: helloRequest, db: dbRequest, read: readRequest }[kase], seconds);
       process.stderr.write(`${(result['2xx'] / result.duration).toFixed(0)} req/s (with the profiler on), p99 ${result.latency.p99} ms\n`);
       await ask({ cmd: 'flush' });
       await ask({ cmd: 'exit' });

@@ -20,7 +20,10 @@ import { SpanBatches } from './export/span-batches.js';
 import { startHttpServerRoom } from './http-server/index.js';
 import { reportFailuresTo, VERSION } from './guard.js';
 import { Activation, activateOnRequire } from './instrument/activation.js';
-import { createInstrumentation, createInstrumentations, patchedModuleNames, startsWithSdk } from './instrument/instrumentations.js';
+import { BundledModules } from './instrument/bundled.js';
+import { reportHiddenLibraries } from './instrument/hidden-libraries.js';
+import { createInstrumentation, createInstrumentations, patchedModuleNames, patchesAnything, startsWithSdk } from './instrument/instrumentations.js';
+import { INSTRUMENTED_MODULES } from '../config/instrumentation-catalog.js';
 import { startLogs } from './export/logs.js';
 import { startMetrics } from './export/metrics.js';
 import { SpanPipeline } from './spans/pipeline.js';
@@ -79,13 +82,21 @@ export function startSdk(config: Config): Started {
   });
   const instrumentations = [...(httpServers?.instrumentations ?? []), ...createInstrumentations(config, (message) => diag.warn(message))];
   registerInstrumentations({ instrumentations, ...providers });
+  const registered = [...instrumentations];
   const activation = new Activation(
     config.instrumentations.enabled.filter((name) => !startsWithSdk(name)),
     (name) => createInstrumentation(name, config),
-    (instrumentation) => registerInstrumentations({ instrumentations: [instrumentation], ...providers }),
+    (instrumentation) => {
+      registered.push(instrumentation);
+      registerInstrumentations({ instrumentations: [instrumentation], ...providers });
+    },
     { warn: (message) => diag.warn(message), debug: (message) => diag.debug(message) },
   );
   activateOnRequire(activation);
+  new BundledModules(activation, () => registered).listen();
+  const patching = config.instrumentations.enabled.filter((name) => !startsWithSdk(name) && patchesAnything(name, config));
+  const watched = [...new Set(patching.flatMap((name) => INSTRUMENTED_MODULES[name]))];
+  reportHiddenLibraries({ watched, loaded: (name) => activation.hasLoaded(name) }, (message) => diag.warn(message));
 
   const settle = (promise: Promise<unknown>) => promise.then(
     () => undefined,

@@ -28,6 +28,8 @@ import { INSTRUMENTED_MODULES, type InstrumentationName } from '../../config/ins
 export class Activation {
   private readonly byModule = new Map<string, InstrumentationName[]>();
   private readonly settled = new Set<InstrumentationName>();
+  /** Watched packages the app has loaded, through require, import or a bundle built with our plugin. */
+  private readonly loaded = new Set<string>();
 
   constructor(
     names: readonly InstrumentationName[],
@@ -48,6 +50,10 @@ export class Activation {
     return [...this.byModule.keys()];
   }
 
+  hasLoaded(moduleName: string): boolean {
+    return this.loaded.has(moduleName);
+  }
+
   /**
    * Creates the instrumentations waiting for this package, once each. True when one
    * was created now (its hooks must see the load under way). Never throws: a
@@ -56,6 +62,7 @@ export class Activation {
   activate(moduleName: string): boolean {
     const waiting = this.byModule.get(moduleName);
     if (waiting === undefined) return false;
+    this.loaded.add(moduleName);
     let created = false;
     for (const name of waiting) {
       if (this.settled.has(name)) continue;

@@ -30,14 +30,18 @@ export function startsWithSdk(name: InstrumentationName): boolean {
   return INSTRUMENTED_MODULES[name].every((moduleName) => isBuiltin(moduleName));
 }
 
+/** By default Express makes no spans of its own: the server span carries the route, and its errors are recorded there. */
+export function patchesAnything(name: InstrumentationName, config: Config): boolean {
+  return !(name === 'express' && config.instrumentations.express.layers.length === 0);
+}
+
 /**
  * One instrumentation, its package `require`d now. Undefined when the
  * configuration asks for nothing from it (Express without layer spans). Throws
  * when the package cannot be loaded.
  */
 export function createInstrumentation(name: InstrumentationName, config: Config): Instrumentation | undefined {
-  // By default Express makes no spans of its own: the server span carries the route, and its errors are recorded there.
-  if (name === 'express' && config.instrumentations.express.layers.length === 0) return undefined;
+  if (!patchesAnything(name, config)) return undefined;
   const exports = BUNDLED[name]?.() ?? (require(instrumentationPackage(name)) as Record<string, unknown>);
   const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
   const instrumentation = new Class(optionsFor(name, config));

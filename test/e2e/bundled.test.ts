@@ -1,0 +1,147 @@
+// Bundled services are traced too (issue 21): the task-manager example (Express 5,
+// pg, kafkajs, pino; ESM source; an API server and a worker in two processes) built
+// with esbuild and with webpack, CommonJS and ESM output, with our plugin, gives in
+// Jaeger the same trace as the example run from node_modules: the same spans (names,
+// kinds, scopes, parentage, attribute names and stable values), compared span by
+// span, and its log lines carry the ids. Without the plugin the preload names what it
+// cannot see; with the plugin and without the preload the bundle behaves as the
+// unbundled example does.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import type { CollectedSpan } from '../../receiver/index.js';
+import { buildBundles, type Bundler, type Format } from '../helpers/bundle.js';
+import { repoRoot, type RunningApp, startApp, stop, until } from '../helpers/app.js';
+import { type Backend, openBackend } from './backends.js';
+import { requireServices } from './services.js';
+
+const example = (file: string) => join(repoRoot, 'examples', 'task-manager', file);
+const ENTRIES = [example('server.js'), example('worker.js')];
+const COMBINATIONS: Array<{ bundler: Bundler; format: Format }> = [
+  { bundler: 'esbuild', format: 'cjs' },
+  { bundler: 'esbuild', format: 'esm' },
+  { bundler: 'webpack', format: 'cjs' },
+  { bundler: 'webpack', format: 'esm' },
+];
+
+interface Run {
+  server: RunningApp;
+  worker: RunningApp;
+  traceId?: string;
+  spans: CollectedSpan[];
+  answers: string[];
+}
+
+/**
+ * The two processes, one task posted and followed to its end. Under the preload when
+ * there is a backend to export to; its trace read back from it when `followTrace`.
+ */
+async function runTask(t: Test, files: { server: string; worker: string }, backend: Backend | undefined, followTrace = backend !== undefined): Promise<Run> {
+  const services = await requireServices();
+  const run = randomBytes(4).toString('hex');
+  const env = {
+    DATABASE_URL: services.databaseUrl,
+    KAFKA_BROKERS: services.kafkaBrokers,
+    KAFKA_TOPIC: `bundled-tasks-${run}`,
+    KAFKA_GROUP_ID: `bundled-worker-${run}`,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    ...(backend ? { OTEL_EXPORTER_OTLP_ENDPOINT: backend.endpoint } : {}),
+  };
+  const nodeArgs = backend ? undefined : [];
+  const worker = await startApp(files.worker, { waitForPort: false, nodeArgs, env: { ...env, OTEL_SERVICE_NAME: 'task-worker' } });
+  t.teardown(() => stop(worker));
+  await until('the worker to join its group', () => worker.jsonLines().find((line) => line['msg'] === 'worker started'), 60_000).catch((error: Error) => {
+    throw new Error(`${error.message}\nworker stderr:\n${worker.stderr()}`);
+  });
+  const server = await startApp(files.server, { nodeArgs, env: { ...env, PORT: '0', WORKER_MODE: 'off', OTEL_SERVICE_NAME: 'task-manager' } });
+  t.teardown(() => stop(server));
+  const base = `http://127.0.0.1:${server.port}`;
+  const created = await fetch(`${base}/api/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userEmail: 'ada@example.org', baseUrl: 'https://example.net/docs', userQuery: 'bundles' }) });
+  const task = (await created.json()) as { id: number };
+  const finished = await until('the worker to finish the task', async () => {
+    const current = (await (await fetch(`${base}/api/tasks/${task.id}`)).json()) as { status: string };
+    return current.status === 'done' || current.status === 'failed' ? current : undefined;
+  });
+  const answers = [`POST ${created.status}`, `task ${finished.status}`];
+  if (backend === undefined || !followTrace) return { server, worker, spans: [], answers };
+  const queued = await until('the "task created and queued" line', () => server.jsonLines().find((line) => line['msg'] === 'task created and queued' && line['taskId'] === task.id));
+  const traceId = String(queued['trace_id']);
+  const updates = (all: CollectedSpan[]) => all.filter((s) => s.resource['service.name'] === 'task-worker' && /UPDATE/i.test(String(s.attributes['db.query.text']))).length;
+  const spans = await backend.trace(traceId, (all) => all.some((s) => s.kind === 'consumer') && updates(all) >= 2 && all.some((s) => s.kind === 'client' && s.resource['service.name'] === 'task-worker' && s.attributes['http.request.method'] !== undefined));
+  for (const [name, app] of [['server', server], ['worker', worker]] as const) {
+    for (const line of app.jsonLines().filter((l) => l['taskId'] === task.id)) {
+      t.equal(line['trace_id'], traceId, `${name} "${String(line['msg'])}" carries the trace id`);
+      t.ok(spans.some((s) => s.spanId === line['span_id']), `${name} "${String(line['msg'])}" carries the id of a span in the trace`);
+    }
+  }
+  return { server, worker, traceId, spans, answers };
+}
+
+/** Attribute values that differ from run to run (ids, ports, times, the run's topic); names always compared. */
+const VARYING = /(\.id|port|address|\.size|_id|\.offset|\.partition|\.key|peer\.name|url\.full|duration)$/;
+
+/** Each span as a line: its service, kind, name, scope, its parent's, its attributes' names and stable values. */
+function shape(spans: CollectedSpan[]): string[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const label = (s: CollectedSpan | undefined) => (s === undefined ? '-' : `${String(s.resource['service.name'])} ${s.kind} ${s.name}`);
+  const lines = spans.map((s) => {
+    const attributes = Object.keys(s.attributes)
+      .sort()
+      .map((key) => (VARYING.test(key) ? key : `${key}=${String(s.attributes[key])}`));
+    const line = `${label(s)} [${s.scope.name}] <- ${s.parentSpanId === undefined ? 'root' : label(byId.get(s.parentSpanId))} {${attributes.join(', ')}} ${s.status.code}`;
+    return line.replace(/bundled-(tasks|worker)-[0-9a-f]+/g, 'bundled-$1-RUN');
+  });
+  return [...new Set(lines)].sort();
+}
+
+t.test('task-manager bundled with the plugin gives the trace it gives unbundled, span by span, read back from Jaeger', async (t) => {
+  const jaeger = await openBackend(t, 'jaeger');
+  const reference = shape((await runTask(t, { server: ENTRIES[0], worker: ENTRIES[1] }, jaeger)).spans);
+  t.ok(reference.some((line) => line.includes('pg.query')) && reference.some((line) => line.includes(' consumer ')), 'the unbundled trace has pg and Kafka spans');
+  for (const { bundler, format } of COMBINATIONS) {
+    await t.test(`${bundler}, ${format} output`, async (t) => {
+      const [server, worker] = await buildBundles({ bundler, format, plugin: true, entries: ENTRIES, outDir: t.testdir() });
+      const bundled = shape((await runTask(t, { server: server, worker: worker }, jaeger)).spans);
+      t.same(bundled, reference, 'the same spans as unbundled');
+    });
+  }
+});
+
+t.test('a bundle built without the plugin: the preload names the libraries it cannot trace; unbundled, no such warning', async (t) => {
+  const jaeger = await openBackend(t, 'jaeger');
+  const unbundled = await runTask(t, { server: ENTRIES[0], worker: ENTRIES[1] }, jaeger);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  t.notMatch(unbundled.server.stderr() + unbundled.worker.stderr(), /bundled into/, 'no false alarm on an app run from node_modules');
+  for (const { bundler, format } of COMBINATIONS) {
+    await t.test(`${bundler}, ${format} output`, async (t) => {
+      const [server, worker] = await buildBundles({ bundler, format, plugin: false, entries: ENTRIES, outDir: t.testdir() });
+      const run = await runTask(t, { server: server, worker: worker }, jaeger, false);
+      const warned = await until('the hidden-libraries line', () => /(\S.*) are bundled into .* not traced/.exec(run.server.stderr()) ?? undefined, 10_000);
+      for (const name of ['pg', 'kafkajs', 'pino']) t.match(warned[1], new RegExp(`\\b${name}\\b`), `it names ${name}`);
+      t.notMatch(warned[1], /\bexpress\b/, 'not Express: its route is read without patching');
+      t.match(run.server.stderr(), /otelPreload\(\)/, 'and gives the plugin line to add');
+      t.notOk(run.server.jsonLines().some((line) => line['trace_id'] !== undefined), 'indeed no log correlation without the plugin');
+    });
+  }
+});
+
+t.test('a bundle built with the plugin, run without the preload: as the unbundled example, and none of our code in it', async (t) => {
+  const bare = await runTask(t, { server: ENTRIES[0], worker: ENTRIES[1] }, undefined);
+  // Which lines, not how many: the test polls the task's status as often as it takes.
+  const messages = (app: RunningApp) => [...new Set(app.jsonLines().map((line) => line['msg']).filter((msg) => typeof msg === 'string'))].sort();
+  const stderr = (app: RunningApp) => app.stderr().replace(/\d+/g, 'N');
+  for (const { bundler, format } of COMBINATIONS) {
+    await t.test(`${bundler}, ${format} output`, async (t) => {
+      const [server, worker] = await buildBundles({ bundler, format, plugin: true, entries: ENTRIES, outDir: t.testdir() });
+      const run = await runTask(t, { server: server, worker: worker }, undefined);
+      t.same(run.answers, bare.answers, 'the same answers');
+      t.same(messages(run.server), messages(bare.server), 'the server logs the same lines');
+      t.same(messages(run.worker), messages(bare.worker), 'the worker logs the same lines');
+      t.equal(stderr(run.server), stderr(bare.server), 'and writes the same to stderr (numbers aside: pids, times)');
+      const code = readFileSync(server, 'utf8');
+      t.notMatch(code, /otel-preload[\\/](dist|bundlers|sdk)|@opentelemetry\//, 'no code of ours or of OpenTelemetry in the bundle');
+      t.match(code, /otel-preload\.bundled-module\.v1/, 'only the lines that hand modules on');
+    });
+  }
+});
