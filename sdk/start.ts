@@ -1,3 +1,4 @@
+import { isBuiltin } from 'node:module';
 import { context, diag, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -91,11 +92,12 @@ export function startSdk(config: Config): Started {
       registerInstrumentations({ instrumentations: [instrumentation], ...providers });
     },
     { warn: (message) => diag.warn(message), debug: (message) => diag.debug(message) },
+    patchedModuleNames(instrumentations),
   );
   activateOnRequire(activation);
   new BundledModules(activation, () => registered).listen();
   const patching = config.instrumentations.enabled.filter((name) => !startsWithSdk(name) && patchesAnything(name, config));
-  const watched = [...new Set(patching.flatMap((name) => INSTRUMENTED_MODULES[name]))];
+  const watched = [...new Set([...patching.flatMap((name) => INSTRUMENTED_MODULES[name]), ...patchedModuleNames(instrumentations)])].filter((name) => !isBuiltin(name));
   reportHiddenLibraries({ watched, loaded: (name) => activation.hasLoaded(name) }, (message) => diag.warn(message));
 
   const settle = (promise: Promise<unknown>) => promise.then(

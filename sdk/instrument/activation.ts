@@ -36,7 +36,10 @@ export class Activation {
     private readonly create: (name: InstrumentationName) => Instrumentation | undefined,
     private readonly register: (instrumentation: Instrumentation) => void,
     private readonly report: { warn(message: string): void; debug(message: string): void },
+    /** Packages patched by instrumentations started with the SDK: nothing to create, but whether the app loads them counts (hidden-libraries.ts). */
+    startedWith: readonly string[] = [],
   ) {
+    for (const moduleName of startedWith) if (!isBuiltin(moduleName)) this.byModule.set(moduleName, this.byModule.get(moduleName) ?? []);
     for (const name of names) {
       for (const moduleName of INSTRUMENTED_MODULES[name]) {
         if (isBuiltin(moduleName)) continue;

@@ -11,19 +11,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { CollectedSpan } from '../../receiver/index.js';
-import { buildBundles, type Bundler, type Format } from '../helpers/bundle.js';
+import { buildBundles, COMBINATIONS, shape } from '../helpers/bundle.js';
 import { repoRoot, type RunningApp, startApp, stop, until } from '../helpers/app.js';
 import { type Backend, openBackend } from './backends.js';
 import { requireServices } from './services.js';
 
 const example = (file: string) => join(repoRoot, 'examples', 'task-manager', file);
 const ENTRIES = [example('server.js'), example('worker.js')];
-const COMBINATIONS: Array<{ bundler: Bundler; format: Format }> = [
-  { bundler: 'esbuild', format: 'cjs' },
-  { bundler: 'esbuild', format: 'esm' },
-  { bundler: 'webpack', format: 'cjs' },
-  { bundler: 'webpack', format: 'esm' },
-];
+/** The run's own topic and group in names and attributes. */
+const RUN_ID = /bundled-(tasks|worker)-[0-9a-f]+/g;
 
 interface Run {
   server: RunningApp;
@@ -78,31 +74,14 @@ async function runTask(t: Test, files: { server: string; worker: string }, backe
   return { server, worker, traceId, spans, answers };
 }
 
-/** Attribute values that differ from run to run (ids, ports, times, the run's topic); names always compared. */
-const VARYING = /(\.id|port|address|\.size|_id|\.offset|\.partition|\.key|peer\.name|url\.full|duration)$/;
-
-/** Each span as a line: its service, kind, name, scope, its parent's, its attributes' names and stable values. */
-function shape(spans: CollectedSpan[]): string[] {
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const label = (s: CollectedSpan | undefined) => (s === undefined ? '-' : `${String(s.resource['service.name'])} ${s.kind} ${s.name}`);
-  const lines = spans.map((s) => {
-    const attributes = Object.keys(s.attributes)
-      .sort()
-      .map((key) => (VARYING.test(key) ? key : `${key}=${String(s.attributes[key])}`));
-    const line = `${label(s)} [${s.scope.name}] <- ${s.parentSpanId === undefined ? 'root' : label(byId.get(s.parentSpanId))} {${attributes.join(', ')}} ${s.status.code}`;
-    return line.replace(/bundled-(tasks|worker)-[0-9a-f]+/g, 'bundled-$1-RUN');
-  });
-  return [...new Set(lines)].sort();
-}
-
 t.test('task-manager bundled with the plugin gives the trace it gives unbundled, span by span, read back from Jaeger', async (t) => {
   const jaeger = await openBackend(t, 'jaeger');
-  const reference = shape((await runTask(t, { server: ENTRIES[0], worker: ENTRIES[1] }, jaeger)).spans);
+  const reference = shape((await runTask(t, { server: ENTRIES[0], worker: ENTRIES[1] }, jaeger)).spans, RUN_ID);
   t.ok(reference.some((line) => line.includes('pg.query')) && reference.some((line) => line.includes(' consumer ')), 'the unbundled trace has pg and Kafka spans');
   for (const { bundler, format } of COMBINATIONS) {
     await t.test(`${bundler}, ${format} output`, async (t) => {
       const [server, worker] = await buildBundles({ bundler, format, plugin: true, entries: ENTRIES, outDir: t.testdir() });
-      const bundled = shape((await runTask(t, { server: server, worker: worker }, jaeger)).spans);
+      const bundled = shape((await runTask(t, { server, worker }, jaeger)).spans, RUN_ID);
       t.same(bundled, reference, 'the same spans as unbundled');
     });
   }

@@ -4,6 +4,7 @@
 // imports them).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { CollectedSpan } from '../../receiver/index.js';
 
 export type Bundler = 'esbuild' | 'webpack';
 export type Format = 'cjs' | 'esm';
@@ -18,7 +19,7 @@ export interface BundleOptions {
 }
 
 /** Optional native or unused requires of the packages, which no service ships: left to require at run time. */
-const OPTIONAL = ['pg-native', 'pino-pretty', '@nestjs/microservices', '@nestjs/websockets', '@nestjs/websockets/socket-module', '@nestjs/microservices/microservices-module', 'class-transformer/storage', '@fastify/static'];
+const OPTIONAL = ['pg-native', 'pino-pretty', 'class-validator', 'class-transformer', 'class-transformer/storage', '@nestjs/microservices', '@nestjs/microservices/microservices-module', '@nestjs/websockets', '@nestjs/websockets/socket-module', '@fastify/static'];
 
 /** In an ESM bundle, the CommonJS packages inside still `require` Node's built-ins. */
 const ESM_REQUIRE_BANNER = "import { createRequire as __otelTestCreateRequire } from 'node:module'; const require = __otelTestCreateRequire(import.meta.url);";
@@ -47,6 +48,8 @@ async function buildWithEsbuild({ format, plugin, entries, outDir }: BundleOptio
       platform: 'node',
       format,
       target: 'node22',
+      // As NestJS services must: class names are what Nest (and our nestjs.controller) read.
+      keepNames: true,
       external: OPTIONAL,
       logLevel: 'error',
       ...(format === 'esm' ? { banner: { js: ESM_REQUIRE_BANNER } } : {}),
@@ -82,4 +85,33 @@ async function buildWithWebpack({ format, plugin, entries, outDir }: BundleOptio
     files.push(join(outDir, filename));
   }
   return files;
+}
+
+/** The four ways the tests build a service: each bundler, each output format. */
+export const COMBINATIONS: ReadonlyArray<{ bundler: Bundler; format: Format }> = [
+  { bundler: 'esbuild', format: 'cjs' },
+  { bundler: 'esbuild', format: 'esm' },
+  { bundler: 'webpack', format: 'cjs' },
+  { bundler: 'webpack', format: 'esm' },
+];
+
+/** Attribute values that differ from run to run (ids, ports, times); their names are still compared. */
+const VARYING = /(\.id|port|address|\.size|_id|\.offset|\.partition|\.key|peer\.name|url\.full|duration)$/;
+
+/**
+ * A trace as lines to compare, one per distinct span: its service, kind, name and
+ * scope, its parent's service, kind and name, its attributes' names and stable values,
+ * its status; `runId` replaced where the run named things after itself.
+ */
+export function shape(spans: CollectedSpan[], runId?: RegExp): string[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const label = (s: CollectedSpan | undefined) => (s === undefined ? '-' : `${String(s.resource['service.name'])} ${s.kind} ${s.name}`);
+  const lines = spans.map((s) => {
+    const attributes = Object.keys(s.attributes)
+      .sort()
+      .map((key) => (VARYING.test(key) ? key : `${key}=${String(s.attributes[key])}`));
+    const line = `${label(s)} [${s.scope.name}] <- ${s.parentSpanId === undefined ? 'root' : label(byId.get(s.parentSpanId))} {${attributes.join(', ')}} ${s.status.code}`;
+    return runId === undefined ? line : line.replace(runId, 'RUN');
+  });
+  return [...new Set(lines)].sort();
 }
