@@ -42,6 +42,15 @@ export class SpanPipeline implements SpanProcessor {
     for (const sink of this.sinks) sink.add(span);
   }
 
+  /**
+   * Every span holds its processor: a debug line that prints spans (the OTLP exporter's
+   * "items to be sent") would print this pipeline's configuration and every span queued
+   * behind it with each one.
+   */
+  toJSON(): string {
+    return 'SpanPipeline';
+  }
+
   forceFlush(): Promise<void> {
     return Promise.all(this.sinks.map((sink) => sink.forceFlush())).then(() => undefined);
   }
