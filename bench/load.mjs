@@ -45,7 +45,7 @@ export async function runCase({ route, config, receiver, services, connections, 
   if (route === 'db') await truncateTasks(services.DATABASE_URL);
   const env = configEnv(config, receiver, { PORT: '0', WORKER_MODE: 'off', ...(spec.services ? services : {}) });
   const nodeArgs = ['--require', PROBE, ...(spec.esm ? config.esmArgs : config.args), spec.app];
-  const { child, port } = await startApp(nodeArgs, { env, cwd: ROOT, stdout: 'file', ipc: true, label: `${route}-${config.name}` });
+  const { child, port, startupMs } = await startApp(nodeArgs, { env, cwd: ROOT, stdout: 'file', ipc: true, label: `${route}-${config.name}` });
   try {
     const ask = ipcClient(child);
     await new Promise((resolve) => setTimeout(resolve, 200)); // let start-up work finish (resource detection, first timers)
@@ -64,6 +64,7 @@ export async function runCase({ route, config, receiver, services, connections, 
     const ok = result['2xx'];
     const bad = result.non2xx + result.errors + result.timeouts;
     return {
+      startupMs,
       reqPerSec: ok / result.duration,
       p50: result.latency.p50,
       p99: result.latency.p99,

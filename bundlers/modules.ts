@@ -9,14 +9,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join, sep } from 'node:path';
-import { INSTRUMENTED_MODULES } from '../config/instrumentation-catalog.js';
+import { ADAPTER_MODULES, INSTRUMENTED_MODULES, PATCHED_FILES } from '../config/instrumentation-catalog.js';
 import { BUNDLED_MODULE_HOOK } from './hook.js';
 
-/** Every package any instrumentation of the catalogue patches, enabled or not: that is decided at run time. */
+/** Every package an instrumentation of the catalogue or an adapter of ours patches, enabled or not: that is decided at run time. */
 export const INSTRUMENTED_PACKAGES: ReadonlySet<string> = new Set(
-  Object.values(INSTRUMENTED_MODULES)
-    .flat()
-    .filter((name) => !isBuiltin(name)),
+  [...Object.values(INSTRUMENTED_MODULES).flat(), ...ADAPTER_MODULES].filter((name) => !isBuiltin(name)),
 );
 
 export interface PackageFile {
@@ -53,7 +51,11 @@ function readPackageJson(dir: string): PackageJson | undefined {
   return packageJsons.get(dir);
 }
 
-/** The instrumented package a file belongs to, or undefined: most files of a bundle return here. */
+/**
+ * The file as something an instrumentation patches: the main module of an instrumented
+ * package, or one of the inner files they name (PATCHED_FILES); undefined for every
+ * other file, which stays as it is. Decided from the path and the package.json alone.
+ */
 export function instrumentedPackageFile(path: string): PackageFile | undefined {
   const inside = path.lastIndexOf(NODE_MODULES);
   if (inside < 0) return undefined;
@@ -64,8 +66,18 @@ export function instrumentedPackageFile(path: string): PackageFile | undefined {
   const root = path.slice(0, inside + NODE_MODULES.length) + name.split('/').join(sep);
   const json = readPackageJson(root);
   if (json === undefined || typeof json.version !== 'string') return undefined;
-  const relative = parts.slice(scoped ? 2 : 1).join('/');
-  return { name, version: json.version, file: `${name}/${relative}`, main: mainFiles(root, json).includes(path) };
+  const file = `${name}/${parts.slice(scoped ? 2 : 1).join('/')}`;
+  const main = mainFilesOf(root, json).includes(path);
+  if (!main && PATCHED_FILES[name]?.includes(file) !== true) return undefined;
+  return { name, version: json.version, file, main };
+}
+
+const mainFilesByRoot = new Map<string, string[]>();
+
+function mainFilesOf(root: string, json: PackageJson): string[] {
+  let files = mainFilesByRoot.get(root);
+  if (files === undefined) mainFilesByRoot.set(root, (files = mainFiles(root, json)));
+  return files;
 }
 
 /** What `require(name)` can give: `main`, or the `exports` entry for "." under require/node/default. */

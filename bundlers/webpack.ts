@@ -1,9 +1,9 @@
 /**
  * `otel-preload/webpack`: `plugins: [new OtelPreloadPlugin()]` in a webpack 5
  * configuration. Adds a loader (webpack-loader.ts) for files under node_modules; it
- * gives every CommonJS module of a package our instrumentations patch one line that
- * hands its exports to the preload when the bundle loads it (modules.ts). The bundle
- * still runs, untraced, without the preload.
+ * gives the main module of each package our instrumentations patch, and each inner
+ * file they patch, one line that hands its exports to the preload when the bundle
+ * loads it (modules.ts). The bundle still runs, untraced, without the preload.
  */
 import { join } from 'node:path';
 

@@ -128,3 +128,38 @@ export const INSTRUMENTED_MODULES: Record<InstrumentationName, readonly string[]
  * method and exceptions on the server span instead.
  */
 export const NAMED_ONLY: readonly InstrumentationName[] = ['fs', 'dns', 'net', 'host-metrics', 'runtime-node', 'aws-lambda', 'router', 'nestjs-core'];
+
+/**
+ * Packages the framework adapters of our own server spans patch (sdk/http-server/:
+ * errors and handler names), beside the catalogue's.
+ */
+export const ADAPTER_MODULES: readonly string[] = ['express', 'router', 'finalhandler', 'koa', '@nestjs/core'];
+
+/**
+ * The inner files (not the package's main module) that an instrumentation of the
+ * catalogue or an adapter of ours patches, by package, as require-in-the-middle names
+ * them: what a bundle built with our plugins hands on besides each package's main
+ * module (bundlers/). A unit test keeps this in step with each one's getModuleDefinitions().
+ */
+export const PATCHED_FILES: Readonly<Record<string, readonly string[]>> = {
+  '@aws-sdk/middleware-stack': ['@aws-sdk/middleware-stack/dist-cjs/MiddlewareStack.js', '@aws-sdk/middleware-stack/dist/cjs/MiddlewareStack.js'],
+  '@cucumber/cucumber': ['@cucumber/cucumber/lib/runtime/test_case_runner.js'],
+  '@nestjs/core': ['@nestjs/core/exceptions/exceptions-handler.js', '@nestjs/core/nest-factory.js', '@nestjs/core/router/router-execution-context.js'],
+  '@node-redis/client': ['@node-redis/client/dist/lib/client/index.js', '@node-redis/client/dist/lib/client/multi-command.js', '@node-redis/client/dist/lib/cluster/index.js', '@node-redis/client/dist/lib/cluster/multi-command.js', '@node-redis/client/dist/lib/commander.js'],
+  '@redis/client': ['@redis/client/dist/lib/client/index.js', '@redis/client/dist/lib/client/multi-command.js', '@redis/client/dist/lib/cluster/index.js', '@redis/client/dist/lib/cluster/multi-command.js', '@redis/client/dist/lib/commander.js'],
+  '@smithy/core': ['@smithy/core/dist-cjs/submodules/client/index.js'],
+  amqplib: ['amqplib/lib/callback_model.js', 'amqplib/lib/channel_model.js', 'amqplib/lib/connect.js'],
+  'cassandra-driver': ['cassandra-driver/lib/request-execution.js'],
+  express: ['express/lib/router/layer.js'],
+  graphql: ['graphql/execution/execute.js', 'graphql/language/parser.js', 'graphql/validation/validate.js'],
+  kafkajs: ['kafkajs/src/consumer/index.js', 'kafkajs/src/producer/index.js'],
+  knex: ['knex/lib/client.js', 'knex/lib/execution/runner.js', 'knex/lib/runner.js', 'knex/src/client.js', 'knex/src/runner.js'],
+  koa: ['koa/lib/context.js'],
+  mongodb: ['mongodb/lib/cmap/connect.js', 'mongodb/lib/cmap/connection.js', 'mongodb/lib/cmap/connection_pool.js', 'mongodb/lib/core/wireprotocol/index.js', 'mongodb/lib/sessions.js'],
+  mysql2: ['mysql2/lib/connection.js', 'mysql2/promise.js'],
+  pg: ['pg/lib/client.js', 'pg/lib/native/client.js'],
+  restify: ['restify/lib/server.js'],
+  router: ['router/lib/layer.js'],
+  'socket.io': ['socket.io/dist/broadcast-operator.js', 'socket.io/dist/namespace.js', 'socket.io/dist/socket.js', 'socket.io/lib/namespace.js', 'socket.io/lib/socket.js'],
+  winston: ['winston/lib/winston/logger.js'],
+};

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
-import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage, NAMED_ONLY } from '../../config/instrumentation-catalog.js';
+import { ADAPTER_MODULES, INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage, NAMED_ONLY, PATCHED_FILES } from '../../config/instrumentation-catalog.js';
 import { DEFAULT_INSTRUMENTATIONS } from '../../config/instrumentations.js';
 
 t.test('every upstream instrumentation is in the table, with the class its package exports', async (t) => {
@@ -47,5 +47,27 @@ t.test('every instrumentation package is a direct dependency, at the version ran
     t.ok(ours[pkg], `${pkg} in dependencies`);
     // http is pinned with ~ like the rest of the 0.300 line; the others with the caret upstream uses.
     t.equal(ours[pkg]?.replace(/^[~^]/, ''), upstream[pkg]?.replace(/^[~^]/, ''), `${pkg}: same version as upstream`);
+  }
+});
+
+// What a bundle built with our plugins hands on (bundlers/modules.ts): a file missing
+// here would stay unpatched inside a bundle, with nothing to say so.
+t.test('the inner files every instrumentation and adapter of ours patches are all in PATCHED_FILES', async (t) => {
+  const { ExpressErrorsInstrumentation } = await import('../../sdk/http-server/express-errors.js');
+  const { KoaErrorsInstrumentation } = await import('../../sdk/http-server/koa.js');
+  const { NestInstrumentation } = await import('../../sdk/http-server/nest.js');
+  const instrumentations: InstrumentationBase[] = [new ExpressErrorsInstrumentation(), new KoaErrorsInstrumentation(), new NestInstrumentation()];
+  for (const name of Object.keys(INSTRUMENTATION_CLASSES) as InstrumentationName[]) {
+    const exports = require(instrumentationPackage(name)) as Record<string, new (config: { enabled: boolean }) => InstrumentationBase>;
+    instrumentations.push(new exports[INSTRUMENTATION_CLASSES[name]]({ enabled: false }));
+  }
+  const files: Record<string, Set<string>> = {};
+  for (const instrumentation of instrumentations) {
+    for (const definition of instrumentation.getModuleDefinitions()) for (const file of definition.files) (files[definition.name] ??= new Set()).add(file.name);
+  }
+  const sorted = (record: Record<string, Iterable<string>>) => Object.fromEntries(Object.keys(record).sort().map((key) => [key, [...record[key]].sort()]));
+  t.same(sorted(PATCHED_FILES), sorted(files));
+  for (const instrumentation of instrumentations.slice(0, 3)) {
+    for (const definition of instrumentation.getModuleDefinitions()) t.ok(ADAPTER_MODULES.includes(definition.name), `${definition.name}, which an adapter patches, is handed on`);
   }
 });

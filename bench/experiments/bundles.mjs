@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// EXPERIMENT (issue 21): what our bundler plugins cost, interleaved, medians.
+// - build: the bundler's own time for the examples (task-manager's server and worker,
+//   nest-orders), with and without the plugin, esbuild and webpack, CommonJS output;
+// - run: the bundle-route fixture (Express, pg, pino; GET /orders/7, two queries, one
+//   log line) bare, traced unbundled, and traced as esbuild and webpack bundles built
+//   with the plugin: start-up (spawn → listening) and app CPU per request under load.
+//
+//   npm run build && node bench/experiments/bundles.mjs [--rounds=5] [--seconds=5]
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildBundles } from '../../dist/test/helpers/bundle.js';
+import { OURS_SPECIFIER, ROOT } from '../lib/configs.mjs';
+import { installCleanup, killAll, scratchDir } from '../lib/proc.mjs';
+import { startReceiverProcess } from '../lib/receiver.mjs';
+import { readRequest } from '../lib/routes.mjs';
+import { prepareServices } from '../lib/services.mjs';
+import { summary, MB } from '../lib/stats.mjs';
+import { ROUTES, runCase } from '../load.mjs';
+
+const { values: options } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '5' }, 'build-rounds': { type: 'string', default: '7' } } });
+const rounds = Number(options.rounds);
+const examples = [join(ROOT, 'examples/task-manager/server.js'), join(ROOT, 'examples/task-manager/worker.js'), join(ROOT, 'examples/nest-orders/server.js')];
+
+installCleanup();
+// Build time: each bundler, with and without the plugin, alternating.
+const buildTimes = new Map();
+for (let round = 0; round <= Number(options['build-rounds']); round++) {
+  for (const bundler of ['esbuild', 'webpack']) {
+    for (const plugin of [false, true]) {
+      const started = performance.now();
+      await buildBundles({ bundler, format: 'cjs', plugin, entries: examples, outDir: join(scratchDir(), `build-${bundler}-${plugin}-${round}`) });
+      const ms = performance.now() - started;
+      if (round === 0) continue; // warms the file cache and the bundlers' own code
+      const key = `${bundler}${plugin ? ' + plugin' : ''}`;
+      buildTimes.set(key, [...(buildTimes.get(key) ?? []), ms]);
+    }
+  }
+}
+console.log('| build (task-manager server + worker, nest-orders; CommonJS) | ms (median) | with the plugin ÷ without |');
+console.log('|---|---|---|');
+for (const bundler of ['esbuild', 'webpack']) {
+  const without = summary(buildTimes.get(bundler)).median;
+  const withPlugin = summary(buildTimes.get(`${bundler} + plugin`)).median;
+  console.log(`| ${bundler} | ${without.toFixed(0)} → ${withPlugin.toFixed(0)} | ${(withPlugin / without).toFixed(3)} |`);
+}
+
+// Run time: the same app unbundled and bundled, traced, interleaved.
+const app = join(ROOT, 'bench/fixtures/bundle-route.cjs');
+const [esbuiltPlain] = await buildBundles({ bundler: 'esbuild', format: 'cjs', plugin: false, entries: [app], outDir: join(scratchDir(), 'run-esbuild-plain') });
+const [esbuilt] = await buildBundles({ bundler: 'esbuild', format: 'cjs', plugin: true, entries: [app], outDir: join(scratchDir(), 'run-esbuild') });
+const [webpacked] = await buildBundles({ bundler: 'webpack', format: 'cjs', plugin: true, entries: [app], outDir: join(scratchDir(), 'run-webpack') });
+const spec = { request: readRequest, esm: false, services: true };
+Object.assign(ROUTES, {
+  'bundle-unbundled': { ...spec, title: 'unbundled', app },
+  'bundle-esbuild-plain': { ...spec, title: 'esbuild', app: esbuiltPlain },
+  'bundle-esbuild': { ...spec, title: 'esbuild + plugin', app: esbuilt },
+  'bundle-webpack': { ...spec, title: 'webpack + plugin', app: webpacked },
+});
+const bare = { name: 'bare', args: [], esmArgs: [], env: {} };
+const ours = { name: 'ours', args: ['--import', OURS_SPECIFIER], esmArgs: ['--import', OURS_SPECIFIER], env: {} };
+const variants = [
+  ['bare, unbundled', 'bundle-unbundled', bare],
+  ['bare, esbuild bundle (what bundling itself changes)', 'bundle-esbuild-plain', bare],
+  ['bare, esbuild bundle + plugin (the plugin without the preload)', 'bundle-esbuild', bare],
+  ['ours, unbundled', 'bundle-unbundled', ours],
+  ['ours, esbuild bundle + plugin', 'bundle-esbuild', ours],
+  ['ours, webpack bundle + plugin', 'bundle-webpack', ours],
+];
+const receiver = await startReceiverProcess();
+try {
+  const services = await prepareServices({ log: console.error });
+  const results = new Map(variants.map(([name]) => [name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, route, config] of variants) {
+      const r = await runCase({ route, config, receiver, services, connections: 10, warmupSeconds: 2, seconds: Number(options.seconds) });
+      results.get(name).push(r);
+      console.error(`  ${round} ${name}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuPerRequest.toFixed(0)} µs CPU/req, ${r.spansPerRequest.toFixed(2)} spans/req, started in ${r.startupMs.toFixed(0)} ms`);
+    }
+  }
+  console.log('| run: variant | spawn → listening ms | req/s | app CPU µs/request | p99 ms | RSS after load MB | spans/request |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [name, runs] of results) {
+    const m = (key, scale = 1) => summary(runs.map((r) => r[key] / scale)).median;
+    console.log(`| ${name} | ${m('startupMs').toFixed(0)} | ${m('reqPerSec').toFixed(0)} | ${m('cpuPerRequest').toFixed(0)} | ${m('p99').toFixed(1)} | ${m('rssLoaded', MB).toFixed(0)} | ${m('spansPerRequest').toFixed(2)} |`);
+  }
+} finally {
+  await receiver.close();
+  killAll();
+}
+process.exit(0);
