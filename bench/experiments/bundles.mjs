@@ -2,8 +2,8 @@
 // EXPERIMENT (issue 21): what our bundler plugins cost, interleaved, medians.
 // - build: the bundler's own time for the examples (task-manager's server and worker,
 //   nest-orders), with and without the plugin, esbuild and webpack, CommonJS output;
-// - run: the bundle-route fixture (Express, pg, pino; GET /orders/7, two queries, one
-//   log line) bare, traced unbundled, and traced as esbuild and webpack bundles built
+// - run: the read-route fixture with the project's Express 5 (READ_ROUTE_EXPRESS=project;
+//   pg, pino; GET /orders/7, two queries, one log line) bare, traced unbundled, and traced as esbuild and webpack bundles built
 //   with the plugin: start-up (spawn → listening) and app CPU per request under load.
 //
 //   npm run build && node bench/experiments/bundles.mjs [--rounds=5] [--seconds=5]
@@ -46,7 +46,7 @@ for (const bundler of ['esbuild', 'webpack']) {
 }
 
 // Run time: the same app unbundled and bundled, traced, interleaved.
-const app = join(ROOT, 'bench/fixtures/bundle-route.cjs');
+const app = join(ROOT, 'bench/fixtures/read-route.cjs');
 const [esbuiltPlain] = await buildBundles({ bundler: 'esbuild', format: 'cjs', plugin: false, entries: [app], outDir: join(scratchDir(), 'run-esbuild-plain') });
 const [esbuilt] = await buildBundles({ bundler: 'esbuild', format: 'cjs', plugin: true, entries: [app], outDir: join(scratchDir(), 'run-esbuild') });
 const [webpacked] = await buildBundles({ bundler: 'webpack', format: 'cjs', plugin: true, entries: [app], outDir: join(scratchDir(), 'run-webpack') });
@@ -57,8 +57,9 @@ Object.assign(ROUTES, {
   'bundle-esbuild': { ...spec, title: 'esbuild + plugin', app: esbuilt },
   'bundle-webpack': { ...spec, title: 'webpack + plugin', app: webpacked },
 });
-const bare = { name: 'bare', args: [], esmArgs: [], env: {} };
-const ours = { name: 'ours', args: ['--import', OURS_SPECIFIER], esmArgs: ['--import', OURS_SPECIFIER], env: {} };
+const projectExpress = { READ_ROUTE_EXPRESS: 'project' };
+const bare = { name: 'bare', args: [], esmArgs: [], env: projectExpress };
+const ours = { name: 'ours', args: ['--import', OURS_SPECIFIER], esmArgs: ['--import', OURS_SPECIFIER], env: projectExpress };
 const variants = [
   ['bare, unbundled', 'bundle-unbundled', bare],
   ['bare, esbuild bundle (what bundling itself changes)', 'bundle-esbuild-plain', bare],

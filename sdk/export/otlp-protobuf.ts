@@ -87,15 +87,7 @@ function writeSpan(out: Writer, span: ReadableSpan): void {
   out.tag(2, LENGTH);
   const message = out.open();
   const context = span.spanContext();
-  out.tag(1, LENGTH);
-  out.hexBytes(context.traceId);
-  out.tag(2, LENGTH);
-  out.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    out.tag(3, LENGTH);
-    out.string(traceState);
-  }
+  writeContext(out, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     out.tag(4, LENGTH);
@@ -135,6 +127,19 @@ function writeSpan(out: Writer, span: ReadableSpan): void {
   out.close(message);
 }
 
+/** A span's or a link's context: fields 1-3 of both messages (trace id, span id, trace state). */
+function writeContext(out: Writer, context: SpanContext): void {
+  out.tag(1, LENGTH);
+  out.hexBytes(context.traceId);
+  out.tag(2, LENGTH);
+  out.hexBytes(context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) {
+    out.tag(3, LENGTH);
+    out.string(traceState);
+  }
+}
+
 function flags(context: SpanContext, remote: boolean | undefined): number {
   return (context.traceFlags & 0xff) | HAS_IS_REMOTE | (remote ? IS_REMOTE : 0);
 }
@@ -156,15 +161,7 @@ function writeLink(out: Writer, link: Link): void {
   out.tag(13, LENGTH);
   const message = out.open();
   const context = link.context;
-  out.tag(1, LENGTH);
-  out.hexBytes(context.traceId);
-  out.tag(2, LENGTH);
-  out.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    out.tag(3, LENGTH);
-    out.string(traceState);
-  }
+  writeContext(out, context);
   if (link.attributes) writeAttributes(out, link.attributes, 4);
   out.tag(5, VARINT);
   out.varint(link.droppedAttributesCount || 0);
