@@ -1,4 +1,3 @@
-import { isBuiltin } from 'node:module';
 import { context, diag, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -23,8 +22,7 @@ import { reportFailuresTo, VERSION } from './guard.js';
 import { Activation, activateOnRequire } from './instrument/activation.js';
 import { BundledModules } from './instrument/bundled.js';
 import { reportHiddenLibraries } from './instrument/hidden-libraries.js';
-import { createInstrumentation, createInstrumentations, patchedModuleNames, patchesAnything, startsWithSdk } from './instrument/instrumentations.js';
-import { INSTRUMENTED_MODULES } from '../config/instrumentation-catalog.js';
+import { createInstrumentation, createInstrumentations, packagesToPatch, patchedModuleNames, startsWithSdk } from './instrument/instrumentations.js';
 import { startLogs } from './export/logs.js';
 import { startMetrics } from './export/metrics.js';
 import { SpanPipeline } from './spans/pipeline.js';
@@ -83,6 +81,7 @@ export function startSdk(config: Config): Started {
   });
   const instrumentations = [...(httpServers?.instrumentations ?? []), ...createInstrumentations(config, (message) => diag.warn(message))];
   registerInstrumentations({ instrumentations, ...providers });
+  const startedModules = patchedModuleNames(instrumentations);
   const registered = [...instrumentations];
   const activation = new Activation(
     config.instrumentations.enabled.filter((name) => !startsWithSdk(name)),
@@ -92,13 +91,11 @@ export function startSdk(config: Config): Started {
       registerInstrumentations({ instrumentations: [instrumentation], ...providers });
     },
     { warn: (message) => diag.warn(message), debug: (message) => diag.debug(message) },
-    patchedModuleNames(instrumentations),
+    startedModules,
   );
   activateOnRequire(activation);
   new BundledModules(activation, () => registered).listen();
-  const patching = config.instrumentations.enabled.filter((name) => !startsWithSdk(name) && patchesAnything(name, config));
-  const watched = [...new Set([...patching.flatMap((name) => INSTRUMENTED_MODULES[name]), ...patchedModuleNames(instrumentations)])].filter((name) => !isBuiltin(name));
-  reportHiddenLibraries({ watched, loaded: (name) => activation.hasLoaded(name) }, (message) => diag.warn(message));
+  reportHiddenLibraries({ watched: packagesToPatch(config, startedModules), loaded: (name) => activation.hasLoaded(name) }, (message) => diag.warn(message));
 
   const settle = (promise: Promise<unknown>) => promise.then(
     () => undefined,
@@ -108,7 +105,7 @@ export function startSdk(config: Config): Started {
     config,
     instrumentations,
     activation,
-    esmModuleNames: [...new Set([...patchedModuleNames(instrumentations), ...activation.moduleNames])],
+    esmModuleNames: [...new Set([...startedModules, ...activation.moduleNames])],
     drainUnexported: () => otlp?.drain() ?? [],
     endOnCrash: (thrown) => httpServers?.endOnCrash(thrown),
     flush: () => Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.forceFlush())] : []))).then(() => undefined),

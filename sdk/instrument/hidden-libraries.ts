@@ -7,6 +7,8 @@ import { SDK_DIR } from '../guard.js';
 const LOOK_AFTER_MS = 1500;
 /** Bigger files are not read (a bundle of a whole service is a few MB). */
 const LARGEST_FILE = 64 * 1024 * 1024;
+/** Smaller files are not read: most of an app's own sources are, and a bundle holding a library we patch is not (pg with pg-pool is ~150 KB). */
+const SMALLEST_BUNDLE = 16 * 1024;
 
 export interface LoadedPackages {
   /** The instrumented packages the app's code names: those an enabled instrumentation waits for. */
@@ -74,7 +76,8 @@ function isFile(path: string): boolean {
 
 function read(file: string): string | undefined {
   try {
-    return statSync(file).size <= LARGEST_FILE ? readFileSync(file, 'latin1') : undefined;
+    const { size } = statSync(file);
+    return size >= SMALLEST_BUNDLE && size <= LARGEST_FILE ? readFileSync(file, 'latin1') : undefined;
   } catch {
     return undefined;
   }

@@ -30,6 +30,17 @@ export function startsWithSdk(name: InstrumentationName): boolean {
   return INSTRUMENTED_MODULES[name].every((moduleName) => isBuiltin(moduleName));
 }
 
+/**
+ * The packages of the app something of ours will patch when they load: those of the
+ * enabled instrumentations that patch anything, and those the instrumentations started
+ * with the SDK patch (`startedModules`: our framework adapters). What a bundle must not
+ * hide (sdk/instrument/hidden-libraries.ts).
+ */
+export function packagesToPatch(config: Config, startedModules: readonly string[]): string[] {
+  const patching = config.instrumentations.enabled.filter((name) => !startsWithSdk(name) && patchesAnything(name, config));
+  return [...new Set([...patching.flatMap((name) => INSTRUMENTED_MODULES[name]), ...startedModules])].filter((name) => !isBuiltin(name));
+}
+
 /** By default Express makes no spans of its own: the server span carries the route, and its errors are recorded there. */
 export function patchesAnything(name: InstrumentationName, config: Config): boolean {
   return !(name === 'express' && config.instrumentations.express.layers.length === 0);
