@@ -4,9 +4,11 @@
 //   nest-orders), with and without the plugin, esbuild and webpack, CommonJS output;
 // - run: the read-route fixture with the project's Express 5 (READ_ROUTE_EXPRESS=project;
 //   pg, pino; GET /orders/7, two queries, one log line) bare, traced unbundled, and traced as esbuild and webpack bundles built
-//   with the plugin: start-up (spawn → listening) and app CPU per request under load.
+//   with the plugin: start-up (spawn → listening, 12 rounds of its own) and app CPU per
+//   request under load.
 //
 //   npm run build && node bench/experiments/bundles.mjs [--rounds=5] [--seconds=5]
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBundles } from '../../dist/test/helpers/bundle.js';
@@ -71,6 +73,30 @@ const variants = [
 const receiver = await startReceiverProcess();
 try {
   const services = await prepareServices({ log: console.error });
+  // Start-up alone, more rounds than the load phase gives: spawn → the "listening" line,
+  // exporting to a closed port (nothing to wait for), interleaved.
+  const startups = new Map(variants.map(([name]) => [name, []]));
+  const listening = (args) =>
+    new Promise((resolve, reject) => {
+      const started = performance.now();
+      const env = { ...process.env, ...services, ...projectExpress, PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' };
+      const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'ignore'] });
+      child.stdout.once('data', () => {
+        resolve(performance.now() - started);
+        child.kill('SIGKILL');
+      });
+      child.once('exit', (code) => code !== null && reject(new Error(`${args.join(' ')} exited ${code} before listening`)));
+    });
+  for (let round = 0; round <= 12; round++) {
+    for (const [name, route, config] of variants) {
+      const ms = await listening([...config.args, ROUTES[route].app]);
+      if (round > 0) startups.get(name).push(ms);
+    }
+  }
+  console.log('| start-up: variant (12 rounds) | spawn → listening ms |');
+  console.log('|---|---|');
+  for (const [name, ms] of startups) console.log(`| ${name} | ${summary(ms).median.toFixed(0)} |`);
+
   const results = new Map(variants.map(([name]) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, route, config] of variants) {
