@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import type { CollectedSpan } from '../../receiver/index.js';
+import { type CollectedSpan, startReceiver } from '../../receiver/index.js';
 import { buildBundles, COMBINATIONS, shape } from '../helpers/bundle.js';
 import { repoRoot, type RunningApp, startApp, stop, until } from '../helpers/app.js';
 import { type Backend, openBackend } from './backends.js';
@@ -33,7 +33,7 @@ interface Run {
  * The two processes, one task posted and followed to its end. Under the preload when
  * there is a backend to export to; its trace read back from it when `followTrace`.
  */
-async function runTask(t: Test, files: { server: string; worker: string }, backend: Backend | undefined, followTrace = backend !== undefined): Promise<Run> {
+async function runTask(t: Test, files: { server: string; worker: string }, backend: Pick<Backend, 'endpoint' | 'trace'> | undefined, followTrace = backend !== undefined, extraEnv: Record<string, string> = {}): Promise<Run> {
   const services = await requireServices();
   const run = randomBytes(4).toString('hex');
   const env = {
@@ -43,6 +43,7 @@ async function runTask(t: Test, files: { server: string; worker: string }, backe
     KAFKA_GROUP_ID: `bundled-worker-${run}`,
     OTEL_BSP_SCHEDULE_DELAY: '200',
     ...(backend ? { OTEL_EXPORTER_OTLP_ENDPOINT: backend.endpoint } : {}),
+    ...extraEnv,
   };
   const nodeArgs = backend ? undefined : [];
   const worker = await startApp(files.worker, { waitForPort: false, nodeArgs, env: { ...env, OTEL_SERVICE_NAME: 'task-worker' } });
@@ -123,4 +124,15 @@ t.test('a bundle built with the plugin, run without the preload: as the unbundle
       t.match(code, /otel-preload\.bundled-module\.v1/, 'only the lines that hand modules on');
     });
   }
+});
+
+t.test('in a bundle, OTEL_NODE_DISABLED_INSTRUMENTATIONS applies as it does unbundled', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const [server, worker] = await buildBundles({ bundler: 'esbuild', format: 'cjs', plugin: true, entries: ENTRIES, outDir: t.testdir() });
+  const backend = { endpoint: receiver.grpcUrl, trace: () => Promise.resolve([]) };
+  const run = await runTask(t, { server, worker }, backend, false, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' });
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'consumer') && all.some((s) => s.kind === 'producer'));
+  t.notOk(spans.some((s) => s.name.startsWith('pg') || s.attributes['db.system.name'] !== undefined), 'no pg span: pg is disabled');
+  t.ok(run.server.jsonLines().some((line) => typeof line['trace_id'] === 'string'), 'pino, still enabled, still correlates');
 });
