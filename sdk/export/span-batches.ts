@@ -20,7 +20,8 @@ export class SpanBatches {
   private readonly inFlight = new Set<ReadableSpan[]>();
   private readonly settledWaiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
-  private exporting = false;
+  /** When the export under way started (performance.now()); undefined when none is. */
+  private exportingSince: number | undefined;
   private closed = false;
 
   constructor(
@@ -37,7 +38,7 @@ export class SpanBatches {
       return;
     }
     this.queue.push(span);
-    if (this.exporting) return;
+    if (this.exportingSince !== undefined && !this.exportTimedOut()) return;
     if (this.queue.length >= this.batch.maxExportBatchSize) this.exportNext();
     else this.timer ??= unref(setTimeout(() => this.exportNext(), this.batch.scheduledDelayMillis));
   }
@@ -71,19 +72,26 @@ export class SpanBatches {
   private exportNext(): void {
     this.clearTimer();
     if (this.queue.length === 0) return;
-    this.exporting = true;
-    const finished = () => {
-      this.exporting = false;
+    const since = performance.now();
+    this.exportingSince = since;
+    this.send(this.takeBatch(), () => {
+      if (this.exportingSince !== since) return; // timed out, and another went since
+      this.exportingSince = undefined;
       if (this.queue.length >= this.batch.maxExportBatchSize) this.exportNext();
       else if (this.queue.length > 0) this.timer ??= unref(setTimeout(() => this.exportNext(), this.batch.scheduledDelayMillis));
-    };
-    // A backend that never answers must not stop the batches after it: after the export timeout
-    // the next one goes; the late batch stays owed (drain()) until its exporter gives up on it.
-    const timeout = unref(setTimeout(finished, this.batch.exportTimeoutMillis));
-    this.send(this.takeBatch(), () => {
-      clearTimeout(timeout);
-      if (this.exporting) finished();
     });
+  }
+
+  /**
+   * A backend that never answers must not stop the batches after it: past the export
+   * timeout, the next batch goes when the next span asks; the late one stays owed
+   * (drain()) until its exporter gives up on it. Checked, not timed: a timer per export
+   * would sit in the app's timer lists (visible to an app that prints its server).
+   */
+  private exportTimedOut(): boolean {
+    if (performance.now() - (this.exportingSince ?? 0) < this.batch.exportTimeoutMillis) return false;
+    this.exportingSince = undefined;
+    return true;
   }
 
   private takeBatch(): ReadableSpan[] {

@@ -65,7 +65,8 @@ async function runTask(t: Test, files: { server: string; worker: string }, backe
   const queued = await until('the "task created and queued" line', () => server.jsonLines().find((line) => line['msg'] === 'task created and queued' && line['taskId'] === task.id));
   const traceId = String(queued['trace_id']);
   const updates = (all: CollectedSpan[]) => all.filter((s) => s.resource['service.name'] === 'task-worker' && /UPDATE/i.test(String(s.attributes['db.query.text']))).length;
-  const spans = await backend.trace(traceId, (all) => all.some((s) => s.kind === 'consumer') && updates(all) >= 2 && all.some((s) => s.kind === 'client' && s.resource['service.name'] === 'task-worker' && s.attributes['http.request.method'] !== undefined));
+  // Each process exports on its own schedule: wait for the server's part (the span its line names) as for the worker's.
+  const spans = await backend.trace(traceId, (all) => all.some((s) => s.spanId === queued['span_id']) && all.some((s) => s.kind === 'consumer') && updates(all) >= 2 && all.some((s) => s.kind === 'client' && s.resource['service.name'] === 'task-worker' && s.attributes['http.request.method'] !== undefined));
   for (const [name, app] of [['server', server], ['worker', worker]] as const) {
     for (const line of app.jsonLines().filter((l) => l['taskId'] === task.id)) {
       t.equal(line['trace_id'], traceId, `${name} "${String(line['msg'])}" carries the trace id`);

@@ -108,3 +108,15 @@ t.test('asynchronous resource attributes are awaited before an export, and their
   t.match(lines, [/failed: detector broke/]);
   t.equal(calls.length, 1, 'the exporter never saw them');
 });
+
+t.test('an export that never answers holds the next batches back only until OTEL_BSP_EXPORT_TIMEOUT; its spans stay owed', async (t) => {
+  const { exporter, calls } = heldExporter();
+  const batches = new SpanBatches(exporter, new ExportFailures('spans', 'http://collector:4317'), { ...BATCH, exportTimeoutMillis: 20 });
+  for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) batches.add(span(name));
+  t.equal(calls.length, 1, 'the second full batch waits for the first');
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  batches.add(span('g'));
+  t.same(calls.map((c) => names(c.spans)), [['a', 'b', 'c'], ['d', 'e', 'f']], 'past the timeout, the next span sends the waiting batch');
+  calls[1]?.answer(ok);
+  t.same(names(batches.drain()), ['a', 'b', 'c', 'g'], 'the batch that never answered is still owed at exit');
+});
