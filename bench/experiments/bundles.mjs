@@ -7,7 +7,7 @@
 //   with the plugin: start-up (spawn → listening, 12 rounds of its own) and app CPU per
 //   request under load.
 //
-//   npm run build && node bench/experiments/bundles.mjs [--rounds=5] [--seconds=5]
+//   npm run build && node bench/experiments/bundles.mjs [--rounds=5] [--seconds=5] [--build-rounds=7] [--build-only]
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,7 @@ import { prepareServices } from '../lib/services.mjs';
 import { summary, MB } from '../lib/stats.mjs';
 import { ROUTES, runCase } from '../load.mjs';
 
-const { values: options } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '5' }, 'build-rounds': { type: 'string', default: '7' } } });
+const { values: options } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '5' }, 'build-rounds': { type: 'string', default: '7' }, 'build-only': { type: 'boolean', default: false } } });
 const rounds = Number(options.rounds);
 const examples = [join(ROOT, 'examples/task-manager/server.js'), join(ROOT, 'examples/task-manager/worker.js'), join(ROOT, 'examples/nest-orders/server.js')];
 
@@ -46,6 +46,8 @@ for (const bundler of ['esbuild', 'webpack']) {
   const withPlugin = summary(buildTimes.get(`${bundler} + plugin`)).median;
   console.log(`| ${bundler} | ${without.toFixed(0)} → ${withPlugin.toFixed(0)} | ${(withPlugin / without).toFixed(3)} |`);
 }
+
+if (options['build-only']) process.exit(0);
 
 // Run time: the same app unbundled and bundled, traced, interleaved.
 const app = join(ROOT, 'bench/fixtures/read-route.cjs');

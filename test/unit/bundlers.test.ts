@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import t from 'tap';
+import { otelPreload } from '../../bundlers/esbuild.js';
 import { handOnLine, instrumentedPackageFile, isCommonJs, withHandOn } from '../../bundlers/modules.js';
 import { hiddenMessage } from '../../sdk/instrument/hidden-libraries.js';
 
@@ -35,6 +36,28 @@ t.test('which files are handed on, as what', async (t) => {
 
   const pnpm = install(join(root, 'node_modules', '.pnpm', 'pino@10.0.0'), 'pino', { version: '10.0.0', main: 'pino.js' }, { 'pino.js': '' });
   t.same(instrumentedPackageFile(join(pnpm, 'pino.js')), { name: 'pino', version: '10.0.0', file: 'pino/pino.js', main: true }, "pnpm's layout: the innermost node_modules");
+});
+
+t.test("esbuild calls the plugin for the files it changes, and for no other", async (t) => {
+  const root = t.testdir();
+  install(root, 'pg', { version: '8.16.3', main: './lib' }, { 'lib/index.js': '', 'lib/client.js': '', 'lib/result.js': '' });
+  install(root, 'pino', { version: '10.0.0', main: 'pino.js' }, { 'pino.js': '', 'lib/tools.js': '' });
+  const filters: RegExp[] = [];
+  otelPreload().setup({ initialOptions: { entryPoints: [join(root, 'app.js')] }, onLoad: ({ filter }) => void filters.push(filter) });
+  t.equal(filters.length, 1);
+  const called = (path: string) => filters[0]?.test(path);
+  for (const sep of ['/', '\\']) {
+    const at = (...parts: string[]) => [root.split('/').join(sep), 'node_modules', ...parts].join(sep);
+    t.ok(called(at('pg', 'lib', 'index.js')), `pg's main module, as installed (${sep})`);
+    t.ok(called(at('pg', 'lib', 'client.js')), `an inner file instrumentation-pg patches (${sep})`);
+    t.ok(called(at('pino', 'pino.js')), `pino's main module, not one of the usual names (${sep})`);
+    t.ok(called(at('express', 'node_modules', 'router', 'lib', 'layer.js')), `a nested copy's patched file (${sep})`);
+    t.ok(called(at('kafkajs', 'index.js')), `a usual main name of a package not installed here (${sep})`);
+    t.notOk(called(at('pg', 'lib', 'result.js')), `another file of pg (${sep})`);
+    t.notOk(called(at('pino', 'lib', 'tools.js')), `another file of pino (${sep})`);
+    t.notOk(called(at('left-pad', 'index.js')), `a package no instrumentation patches (${sep})`);
+    t.notOk(called([root, 'src', 'pg', 'lib', 'index.js'].join(sep)), `the app's own file of the same name (${sep})`);
+  }
 });
 
 t.test('only CommonJS is handed on: an ES module has no exports object to replace', async (t) => {
