@@ -25,6 +25,7 @@ import { reportHiddenLibraries } from './instrument/hidden-libraries.js';
 import { createInstrumentation, createInstrumentations, packagesToPatch, patchedModuleNames, startsWithSdk } from './instrument/instrumentations.js';
 import { startLogs } from './export/logs.js';
 import { startMetrics } from './export/metrics.js';
+import { PooledIdGenerator } from './spans/ids.js';
 import { SpanPipeline } from './spans/pipeline.js';
 import { recordExceptionSafely } from './spans/exception-attributes.js';
 import { reportSdkError } from './diag.js';
@@ -66,7 +67,7 @@ export function startSdk(config: Config): Started {
     : undefined;
   const toConsole = config.traces.exporters.includes('console') ? new SpanBatches(createConsoleSpanExporter(), new ExportFailures('spans', 'the console'), config.traces.batch) : undefined;
   const pipeline = new SpanPipeline(config.redaction, [otlp, toConsole].filter((sink) => sink !== undefined));
-  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [pipeline] });
+  const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [pipeline], idGenerator: new PooledIdGenerator() });
   trace.setGlobalTracerProvider(tracerProvider);
   recordExceptionSafely(new TracerProvider().getTracer('otel-preload').startSpan('unused'));
 
