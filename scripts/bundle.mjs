@@ -76,7 +76,7 @@ const resolvePackages = (external, moved = {}) => ({
     // become a copy of its exports made of getters, one call per `api.x` on every span
     // (~3 % of a span's CPU, bench/PROFILING.md): its default import is the same object.
     bundle.onLoad({ filter: /[\\/]node_modules[\\/]@opentelemetry[\\/].*\.mjs$/ }, async (args) => ({
-      contents: withPrimitivesFirst(
+      contents: withFasterAttributeChecks(
         args.path,
         (await readFile(args.path, 'utf8'))
           .replace(/\b__require\((["'][^"']+["'])\)/g, 'require($1)')
@@ -88,20 +88,31 @@ const resolvePackages = (external, moved = {}) => ({
 });
 
 /**
- * @opentelemetry/core's isAnyValue, which the SDK calls for every attribute of every
- * span (twice at its start), makes a WeakSet for the value before looking at its type;
- * only arrays and objects need one. Strings, numbers and booleans are answered first,
- * as isAnyValueInternal answers them: same results, 8–9 % less CPU per span
- * (bench/PROFILING.md). If the function changes upstream, the build stops here.
+ * Two changes to @opentelemetry/core's attribute checks, which the SDK runs on every
+ * attribute of every span (twice at its start), with the same results
+ * (bench/PROFILING.md, "Issue 20, continued"):
+ * - isAnyValue made a WeakSet before looking at the value's type; only arrays and
+ *   objects need one, so strings, numbers and booleans are answered first, as
+ *   isAnyValueInternal answers them;
+ * - cleanAttributesInternal walked Object.entries, an array per attribute; it walks
+ *   the same own enumerable keys, in the same order, reading each value once.
+ * If either function changes upstream, the build stops here.
  */
-function withPrimitivesFirst(path, code) {
-  if (!/[\\/]@opentelemetry[\\/]core[\\/]dist[\\/]common[\\/]attributes\.mjs$/.test(path)) return code;
-  const original = /function isAnyValue\(val\) \{\n\treturn isAnyValueInternal\(val, \/\* @__PURE__ \*\/ new WeakSet\(\)\);\n\}/;
-  if (!original.test(code)) throw new Error(`${path}: isAnyValue is not the function bundle.mjs expects; read it again before bundling`);
-  return code.replace(
-    original,
+const CORE_ATTRIBUTE_CHECKS = [
+  [
+    'function isAnyValue(val) {\n\treturn isAnyValueInternal(val, /* @__PURE__ */ new WeakSet());\n}',
     'function isAnyValue(val) {\n\tconst type = typeof val;\n\tif (type === "string" || type === "number" || type === "boolean") return true;\n\treturn isAnyValueInternal(val, /* @__PURE__ */ new WeakSet());\n}',
-  );
+  ],
+  ['\tfor (const [key, val] of Object.entries(inAttributes)) {\n', '\tfor (const key of Object.keys(inAttributes)) {\n\t\tconst val = inAttributes[key];\n'],
+];
+
+function withFasterAttributeChecks(path, code) {
+  if (!/[\\/]@opentelemetry[\\/]core[\\/]dist[\\/]common[\\/]attributes\.mjs$/.test(path)) return code;
+  for (const [original, faster] of CORE_ATTRIBUTE_CHECKS) {
+    if (code.split(original).length !== 2) throw new Error(`${path}: no longer has, once, the code bundle.mjs changes:\n${original}\nRead it again before bundling.`);
+    code = code.replace(original, faster);
+  }
+  return code;
 }
 
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
