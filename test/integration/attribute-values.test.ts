@@ -2,9 +2,12 @@
 // The bundled SDK's checks were changed for speed (scripts/bundle.mjs); they must give
 // what @opentelemetry/core's own functions give.
 import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import t from 'tap';
 import { startReceiver } from '../../receiver/index.js';
 import { appEnv, fixture, registerPath } from '../helpers/app.js';
+
+const run = promisify(execFile);
 
 const KEPT = {
   string: 'text',
@@ -20,11 +23,7 @@ const KEPT = {
 t.test('valid values are kept as they are, invalid ones dropped, at the start and afterwards', async (t) => {
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
-  const stderr = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, ['--import', registerPath, fixture('scripts', 'attribute-values.js')], { env: appEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl }) }, (error, _stdout, stderr) =>
-      error ? reject(error) : resolve(stderr),
-    ),
-  );
+  const { stderr } = await run(process.execPath, ['--import', registerPath, fixture('scripts', 'attribute-values.js')], { env: appEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl }) });
   const spans = await receiver.waitForSpans((all) => all.length >= 3);
   for (const name of ['at-start', 'set-later']) {
     const span = spans.find((s) => s.name === name);
