@@ -25,6 +25,9 @@ export interface InFlight {
   protocolVersion: string;
   startedAt: number;
   ended: boolean;
+  /** Links of the list of open requests (`open`), undefined once ended. */
+  previous: InFlight | undefined;
+  next: InFlight | undefined;
 }
 
 export const IN_FLIGHT = Symbol('otel-preload.server-span');
@@ -37,8 +40,43 @@ export function serverSpanOf(response: unknown): Span | undefined {
   return inFlight !== undefined && !inFlight.ended ? inFlight.span : undefined;
 }
 
-/** Every open one, so that a crash can end them (sdk/shutdown.ts). */
-export const open = new Set<InFlight>();
+/**
+ * Every open one, so that a crash can end them (sdk/shutdown.ts): a list linked
+ * through the entries, not a `Set`. With a Set that gained and lost an entry per
+ * request, each request's objects (request, response, span, context) survived V8's
+ * young-generation collections and were promoted, to be freed only by a full one:
+ * `--trace-gc` on the read route under load showed ~1.3 MB promoted per scavenge,
+ * and V8 grew its young generation to the maximum (RSS 2.5× bare; bench/PROFILING.md
+ * §3). The Set's hash tables, rebuilt every few requests, hold on to the entries they
+ * had; an entry unlinked from this list points to nothing.
+ */
+class OpenRequests {
+  private first: InFlight | undefined;
+
+  add(entry: InFlight): void {
+    entry.previous = undefined;
+    entry.next = this.first;
+    if (this.first !== undefined) this.first.previous = entry;
+    this.first = entry;
+  }
+
+  delete(entry: InFlight): void {
+    if (entry.previous !== undefined) entry.previous.next = entry.next;
+    else if (this.first === entry) this.first = entry.next;
+    if (entry.next !== undefined) entry.next.previous = entry.previous;
+    entry.previous = undefined;
+    entry.next = undefined;
+  }
+
+  /** A copy: ending an entry unlinks it. */
+  list(): InFlight[] {
+    const entries: InFlight[] = [];
+    for (let entry = this.first; entry !== undefined; entry = entry.next) entries.push(entry);
+    return entries;
+  }
+}
+
+export const open = new OpenRequests();
 
 /**
  * What we keep on the app's own objects (the request, the response, Fastify's raw

@@ -112,7 +112,7 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
       const { attributes, method } = requestAttributes(request, scheme, redactedQueryParams, captureHeaders);
       const { span, active, metadata } = begin(attributes, method, request.headers);
       started = span;
-      const inFlight: InFlight = { span, context: active, metadata, request, response, stream: undefined, method, scheme, protocolVersion: request.httpVersion, startedAt: performance.now(), ended: false };
+      const inFlight: InFlight = { span, context: active, metadata, request, response, stream: undefined, method, scheme, protocolVersion: request.httpVersion, startedAt: performance.now(), ended: false, previous: undefined, next: undefined };
       track(response, inFlight);
       track(request, inFlight);
       open.add(inFlight);
@@ -242,7 +242,7 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
       }
       const { attributes, method, scheme } = http2Attributes(stream, headers, redactedQueryParams, captureHeaders);
       const { span, active, metadata } = begin(attributes, method, headers);
-      const inFlight: InFlight = { span, context: active, metadata, request: undefined, response: undefined, stream, method, scheme, protocolVersion: '2', startedAt: performance.now(), ended: false };
+      const inFlight: InFlight = { span, context: active, metadata, request: undefined, response: undefined, stream, method, scheme, protocolVersion: '2', startedAt: performance.now(), ended: false, previous: undefined, next: undefined };
       track(stream as unknown as Emitter, inFlight);
       open.add(inFlight);
       entered = active;
@@ -276,7 +276,7 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
       for (const [name, subscriber] of subscriptions) unsubscribe(name, subscriber);
     },
     endOnCrash: (thrown) => {
-      for (const inFlight of [...open]) {
+      for (const inFlight of open.list()) {
         try {
           end(inFlight, inFlight.response ?? (inFlight.stream !== undefined ? http2Response(inFlight.stream) : undefined), { how: 'crashed', thrown });
         } catch {

@@ -58,6 +58,35 @@ for (const mode of ['throw', 'reject']) {
   });
 }
 
+t.test('every request still open when the service dies ends as crashed, and one answered before it does not', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const running = await startApp(app, { env: { CRASH: 'throw', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl }, nodeArgs: ['--import', registerPath] });
+  t.teardown(() => stop(running));
+  const open = (path: string) => {
+    const req = request({ host: '127.0.0.1', port: running.port, path });
+    req.on('error', () => undefined);
+    req.end();
+  };
+  for (const n of ['1', '2', '3']) {
+    open(`/hold?n=${n}`);
+    await until(`request ${n} to be held`, () => running.stdout().includes(`held ${n}\n`));
+  }
+  // The middle one of three is answered: the other two are still open when the app dies.
+  t.equal((await get(running.port, '/release?n=2')).status, 200);
+  open('/orders/7/pay');
+  await running.exited;
+  const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 'server').length >= 5);
+  const server = (path: string) => spans.find((s) => s.kind === 'server' && s.attributes['url.path'] === '/hold' && s.attributes['url.query'] === path);
+  for (const n of ['1', '3']) {
+    t.equal(server(`n=${n}`)?.attributes['error.type'], 'RangeError', `held request ${n}: ended as crashed`);
+    t.equal(server(`n=${n}`)?.status.code, 'error');
+  }
+  t.equal(server('n=2')?.attributes['http.response.status_code'], 200, 'the released request: answered');
+  t.equal(server('n=2')?.status.code, 'unset');
+  t.equal(spans.find((s) => s.kind === 'server' && s.attributes['url.path'] === '/orders/7/pay')?.attributes['error.type'], 'RangeError', 'the request that crashed it');
+});
+
 t.test('an app with its own uncaughtException handler survives: its open requests are not ended as crashed', async (t) => {
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
