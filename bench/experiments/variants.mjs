@@ -18,6 +18,8 @@ import { runCase } from '../load.mjs';
 
 const VARIANT = new URL('./register-variant.cjs', import.meta.url).pathname;
 const SEMI_SPACE = new URL('./semi-space.cjs', import.meta.url).pathname;
+const FLOOR = new URL('./server-span-floor.cjs', import.meta.url).pathname;
+const floor = (name, mode) => ({ name, args: ['--require', FLOOR], esmArgs: ['--require', FLOOR], env: { ALS_MODE: mode } });
 /** Ours as register-variant.cjs with the given experiments (see there). */
 const experiment = (name, experiments, env = {}) => ({ name, args: ['--require', VARIANT], esmArgs: ['--require', VARIANT], env: { BENCH_EXPERIMENT: experiments, ...env } });
 const ours = (name, env = {}, args = ['--import', OURS_SPECIFIER]) => ({ name, args, esmArgs: args, env });
@@ -62,6 +64,30 @@ const SETS = {
     ours('ours, --max-semi-space-size=16', {}, ['--max-semi-space-size=16', '--import', OURS_SPECIFIER]),
     ours('ours, semi space capped at run time', {}, ['--require', SEMI_SPACE, '--import', OURS_SPECIFIER]),
     official('official'),
+  ],
+  // Memory under load: which part of ours keeps objects alive past V8's young-generation collections.
+  survival: [
+    bare,
+    ours('ours before', {}, ['--import', `${BEFORE}/dist/register.js`]),
+    ours('ours now'),
+    ours('ours now, exporter none', { OTEL_TRACES_EXPORTER: 'none' }),
+    ours('ours now, http only', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }),
+  ],
+  // What the export path costs per request, by transport.
+  transport: [
+    bare,
+    ours('ours, grpc'),
+    { ...ours('ours, http/protobuf', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }), receiverEnv: (receiver) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl }) },
+    ours('ours, exporter none', { OTEL_TRACES_EXPORTER: 'none' }),
+  ],
+  // The server span's plumbing (run with `hello`): what Node charges for it, against ours with a span not recorded.
+  floor: [
+    bare,
+    floor('channels subscribed, nothing done', ''),
+    floor('+ a context entered per request', 'enter'),
+    floor('+ request and response events in it', 'enter+emit'),
+    ours('ours, sampler always_off', { OTEL_TRACES_SAMPLER: 'always_off' }),
+    ours('ours'),
   ],
   // Span throughput (run with `export`): what our own span pipeline costs per span.
   spans: [

@@ -22,6 +22,8 @@ export async function startReceiverProcess() {
   return {
     /** Where the tracers export for the counted figures. */
     grpcUrl: ready.grpcUrl,
+    /** The same receiver over OTLP/HTTP. */
+    httpUrl: ready.httpUrl,
     /** A second receiver that also tallies span names (spans-per-request check). */
     namingGrpcUrl: ready.namingGrpcUrl,
     /** The fake Datadog agents (dd-trace): counting, and tallying span names. */

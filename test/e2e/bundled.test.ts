@@ -26,6 +26,8 @@ interface Run {
   worker: RunningApp;
   traceId?: string;
   spans: CollectedSpan[];
+  /** The trace of a request that fails in PostgreSQL and goes through Express's error handler (500). */
+  failedSpans: CollectedSpan[];
   answers: string[];
 }
 
@@ -60,8 +62,12 @@ async function runTask(t: Test, files: { server: string; worker: string }, backe
     const current = (await (await fetch(`${base}/api/tasks/${task.id}`)).json()) as { status: string };
     return current.status === 'done' || current.status === 'failed' ? current : undefined;
   });
-  const answers = [`POST ${created.status}`, `task ${finished.status}`];
-  if (backend === undefined || !followTrace) return { server, worker, spans: [], answers };
+  // An id out of PostgreSQL's integer range: the query fails, and Express's error handler answers 500.
+  const failing = await fetch(`${base}/api/tasks/99999999999`);
+  const answers = [`POST ${created.status}`, `task ${finished.status}`, `failing ${failing.status} ${await failing.text()}`];
+  // Its log lines ("request failed", then "request completed") are written after the answer: wait for the last one.
+  const failedLine = await until('the failing request\'s line', () => server.jsonLines().find((line) => line['msg'] === 'request completed' && line['path'] === '/api/tasks/99999999999'));
+  if (backend === undefined || !followTrace) return { server, worker, spans: [], failedSpans: [], answers };
   const queued = await until('the "task created and queued" line', () => server.jsonLines().find((line) => line['msg'] === 'task created and queued' && line['taskId'] === task.id));
   const traceId = String(queued['trace_id']);
   const updates = (all: CollectedSpan[]) => all.filter((s) => s.resource['service.name'] === 'task-worker' && /UPDATE/i.test(String(s.attributes['db.query.text']))).length;
@@ -73,18 +79,29 @@ async function runTask(t: Test, files: { server: string; worker: string }, backe
       t.ok(spans.some((s) => s.spanId === line['span_id']), `${name} "${String(line['msg'])}" carries the id of a span in the trace`);
     }
   }
-  return { server, worker, traceId, spans, answers };
+  const failedSpans = await backend.trace(String(failedLine['trace_id']), (all) => all.some((s) => s.kind === 'server') && all.some((s) => s.status.code === 'error' && s.kind === 'client'));
+  return { server, worker, traceId, spans, failedSpans, answers };
+}
+
+/** The shape of a trace (see shape()) with each span's events: the exceptions recorded on the error path. */
+function withEvents(spans: CollectedSpan[]): string[] {
+  const events = spans.map((s) => `${s.kind} ${s.name}: ${s.events.map((e) => `${e.name} ${String(e.attributes['exception.type'] ?? '')}`).join(', ')}`);
+  return [...shape(spans), ...events.sort()];
 }
 
 t.test('task-manager bundled with the plugin gives the trace it gives unbundled, span by span, read back from Jaeger', async (t) => {
   const jaeger = await openBackend(t, 'jaeger');
-  const reference = shape((await runTask(t, { server: ENTRIES[0], worker: ENTRIES[1] }, jaeger)).spans, RUN_ID);
+  const unbundled = await runTask(t, { server: ENTRIES[0], worker: ENTRIES[1] }, jaeger);
+  const reference = shape(unbundled.spans, RUN_ID);
   t.ok(reference.some((line) => line.includes('pg.query')) && reference.some((line) => line.includes(' consumer ')), 'the unbundled trace has pg and Kafka spans');
+  const failedReference = withEvents(unbundled.failedSpans);
+  t.ok(failedReference.some((line) => /^server .*: exception/.test(line)) && failedReference.some((line) => /^client .*: exception/.test(line)), 'unbundled, the failing request records its exception on the server span (Express\'s error path) and on the query');
   for (const { bundler, format } of COMBINATIONS) {
     await t.test(`${bundler}, ${format} output`, async (t) => {
       const [server, worker] = await buildBundles({ bundler, format, plugin: true, entries: ENTRIES, outDir: t.testdir() });
-      const bundled = shape((await runTask(t, { server, worker }, jaeger)).spans, RUN_ID);
-      t.same(bundled, reference, 'the same spans as unbundled');
+      const run = await runTask(t, { server, worker }, jaeger);
+      t.same(shape(run.spans, RUN_ID), reference, 'the same spans as unbundled');
+      t.same(withEvents(run.failedSpans), failedReference, 'a request failing through Express\'s error handler: the same spans, status and exceptions as unbundled');
     });
   }
 });
