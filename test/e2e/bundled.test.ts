@@ -85,7 +85,7 @@ async function runTask(t: Test, files: { server: string; worker: string }, backe
 
 /** The shape of a trace (see shape()) with each span's events: the exceptions recorded on the error path. */
 function withEvents(spans: CollectedSpan[]): string[] {
-  const events = spans.map((s) => `${s.kind} ${s.name}: ${s.events.map((e) => `${e.name} ${String(e.attributes['exception.type'] ?? '')}`).join(', ')}`);
+  const events = spans.map((s) => `${s.kind} ${s.name}: ${s.events.map((e) => `${e.name} ${JSON.stringify(e.attributes['exception.type'] ?? null)}`).join(', ')}`);
   return [...shape(spans), ...events.sort()];
 }
 
