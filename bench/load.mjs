@@ -35,7 +35,7 @@ export const ROUTES = {
   db: { title: 'database + Kafka (ESM example, POST /api/tasks)', app: EXAMPLE, request: dbRequest, esm: true, services: true },
   // Only in experiments/variants.mjs (the Fastify comparison), not in `npm run bench`.
   fastify: { title: 'Fastify 5 (CommonJS fixture, GET /users/:id)', app: FASTIFY, request: fastifyRequest, esm: false },
-  // Only in experiments/variants.mjs (issue 20's read route), not in `npm run bench` yet.
+  // Issue 20's read route: what a typical service's read does.
   read: { title: 'Express 4 + pg + pino read route (CommonJS, GET /orders/:id, two queries, one log line)', app: READ_ROUTE, request: readRequest, esm: false, services: true },
 };
 
@@ -92,7 +92,7 @@ export async function runCase({ route, config, receiver, services, connections, 
 
 /** Returns { [route]: { [config]: caseResult[] } }. */
 export async function measureLoad({ receiver, services, rounds, connections, warmupSeconds, seconds, log, quick = false }) {
-  const routes = services ? ['hello', 'hello-esm', 'db'] : ['hello', 'hello-esm'];
+  const routes = services ? ['hello', 'hello-esm', 'db', 'read'] : ['hello', 'hello-esm'];
   // Metrics on (ours+metrics) on the CommonJS hello-world and the database route only (the ESM
   // hello-world would add time, not an answer); in quick mode on the database route only.
   const withMetrics = (route) => route === 'db' || (route === 'hello' && !quick);

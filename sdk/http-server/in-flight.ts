@@ -46,9 +46,10 @@ export function serverSpanOf(response: unknown): Span | undefined {
  * request, each request's objects (request, response, span, context) survived V8's
  * young-generation collections and were promoted, to be freed only by a full one:
  * `--trace-gc` on the read route under load showed ~1.3 MB promoted per scavenge,
- * and V8 grew its young generation to the maximum (RSS 2.5× bare; bench/PROFILING.md
- * §3). The Set's hash tables, rebuilt every few requests, hold on to the entries they
- * had; an entry unlinked from this list points to nothing.
+ * and V8 grew its young generation to the maximum (RSS 2.7× bare; bench/PROFILING.md,
+ * "a Set that kept every request alive"). Why V8 kept them lies in its hash tables
+ * (an add-and-delete loop alone does not show it); an entry unlinked from this list
+ * points to nothing, and the measured growth is gone.
  */
 class OpenRequests {
   private first: InFlight | undefined;

@@ -19,6 +19,9 @@ import { startReceiver } from '../../receiver/index.js';
 import { freePort, repoRoot, startApp, until } from '../helpers/app.js';
 
 const run = promisify(execFile);
+// Three installs, each building the package from a clone (~50-70 s each on the CI machine,
+// more beside other test files): past the 180 s every other file gets, which ended this one.
+t.setTimeout(900_000);
 const cache = process.env['OTEL_PRELOAD_CACHE'] ?? join(homedir(), '.cache', 'otel-preload');
 // Our Node 24 first on PATH, as for any npm command in this repository (README).
 const env = { ...process.env, PATH: `${join(repoRoot, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}` };
