@@ -515,38 +515,19 @@ export function render(data) {
   }
 
   const mark = (met) => (met === undefined ? 'n/a' : met ? 'met' : '**missed**');
-  const checks13 = goals13(data);
-  if (checks13.length > 0) {
-    p(
-      '## Goals (issue 13), from the medians above',
-      '',
-      'Ratios of medians to bare in the same run. The peers are the official register, dd-trace and EDOT. Start-up is compared with the before run (`--before`, by default `bench/BEFORE-diagnostics-channel.json`).',
-      '',
-      '| goal | measured | |',
-      '|---|---|---|',
-      ...checks13.map((g) => `| ${g.goal} | ${g.measured} | ${mark(g.met)} |`),
-      '',
-    );
-    if (data.quick) p('(Quick mode: too short to judge the goals; see the full run.)', '');
-  }
-  const checks20 = goals20(data);
-  if (checks20.length > 0) {
-    p(
-      '## Goals (issue 20, the span pipeline), from the medians above',
-      '',
-      'Start-up: see the issue 13 goals.',
-      '',
-      '| goal | measured | |',
-      '|---|---|---|',
-      ...checks20.map((g) => `| ${g.goal} | ${g.measured} | ${mark(g.met)} |`),
-      '',
-    );
-    if (data.quick) p('(Quick mode: too short to judge the goals; see the full run.)', '');
-  }
-  const checks = goals(data);
-  if (checks.length > 0) {
-    p('## Earlier goals (issue 6): ours against bare and the official register', '', '| goal | measured | |', '|---|---|---|', ...checks.map((g) => `| ${g.goal} | ${g.measured} | ${mark(g.met)} |`), '');
-  }
+  /** One table of goals, each met or missed; the quick run's are not to be judged. */
+  const goalTable = (title, intro, checks, { judged = true } = {}) => {
+    if (checks.length === 0) return;
+    p(title, '', ...(intro ? [intro, ''] : []), '| goal | measured | |', '|---|---|---|', ...checks.map((g) => `| ${g.goal} | ${g.measured} | ${mark(g.met)} |`), '');
+    if (judged && data.quick) p('(Quick mode: too short to judge the goals; see the full run.)', '');
+  };
+  goalTable(
+    '## Goals (issue 13), from the medians above',
+    'Ratios of medians to bare in the same run. The peers are the official register, dd-trace and EDOT. Start-up is compared with the before run (`--before`, by default `bench/BEFORE-diagnostics-channel.json`).',
+    goals13(data),
+  );
+  goalTable('## Goals (issue 20, the span pipeline), from the medians above', 'Start-up: see the issue 13 goals.', goals20(data));
+  goalTable('## Earlier goals (issue 6): ours against bare and the official register', undefined, goals(data), { judged: false });
   p('Profiling of the missed goals, and what to change: [PROFILING.md](PROFILING.md).', '');
   return lines.join('\n');
 }
