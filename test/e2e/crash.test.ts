@@ -13,6 +13,13 @@ import { requireJaeger } from './services.js';
 
 const app = fixture('crash', 'app.js');
 
+/** Sends a request without waiting for its answer: the server may die or hold it (its socket error is expected). */
+function send(port: number, path: string, headers: Record<string, string> = {}): void {
+  const req = request({ host: '127.0.0.1', port, path, headers });
+  req.on('error', () => undefined);
+  req.end();
+}
+
 /** Sends one request with a known trace id; resolves when the process has died. */
 async function crash(mode: string, traced: boolean, otlpGrpc: string, traceId: string) {
   const started = Date.now();
@@ -21,9 +28,7 @@ async function crash(mode: string, traced: boolean, otlpGrpc: string, traceId: s
     env: { CRASH: mode, OTEL_EXPORTER_OTLP_ENDPOINT: otlpGrpc, OTEL_SERVICE_NAME: 'crash-fixture' },
   });
   const sent = Date.now();
-  const req = request({ host: '127.0.0.1', port: running.port, path: '/orders/7/pay', headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
-  req.on('error', () => undefined); // the server dies: its socket closes
-  req.end();
+  send(running.port, '/orders/7/pay', { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
   const exit = await running.exited;
   const stderr = running
     .stderr()
@@ -63,18 +68,13 @@ t.test('every request still open when the service dies ends as crashed, and one 
   t.teardown(() => receiver.close());
   const running = await startApp(app, { env: { CRASH: 'throw', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl }, nodeArgs: ['--import', registerPath] });
   t.teardown(() => stop(running));
-  const open = (path: string) => {
-    const req = request({ host: '127.0.0.1', port: running.port, path });
-    req.on('error', () => undefined);
-    req.end();
-  };
   for (const n of ['1', '2', '3']) {
-    open(`/hold?n=${n}`);
+    send(running.port, `/hold?n=${n}`);
     await until(`request ${n} to be held`, () => running.stdout().includes(`held ${n}\n`));
   }
   // The middle one of three is answered: the other two are still open when the app dies.
   t.equal((await get(running.port, '/release?n=2')).status, 200);
-  open('/orders/7/pay');
+  send(running.port, '/orders/7/pay');
   await running.exited;
   const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 'server').length >= 5);
   const server = (path: string) => spans.find((s) => s.kind === 'server' && s.attributes['url.path'] === '/hold' && s.attributes['url.query'] === path);
@@ -93,9 +93,7 @@ t.test('an app with its own uncaughtException handler survives: its open request
   // The same fixture with a handler of the app's own that logs and carries on.
   const running = await startApp(app, { env: { CRASH: 'throw', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl }, nodeArgs: ['--import', registerPath, '--require', fixture('crash', 'survive.js')] });
   t.teardown(() => stop(running));
-  const req = request({ host: '127.0.0.1', port: running.port, path: '/orders/7/pay' });
-  req.on('error', () => undefined);
-  req.end();
+  send(running.port, '/orders/7/pay');
   await until('the app to survive its error', () => /survived: card service exploded/.test(running.stdout()));
   t.equal((await get(running.port, '/status')).status, 200, 'still answering');
   await receiver.waitForSpans((all) => all.some((s) => s.attributes['url.path'] === '/status'));
