@@ -31,14 +31,15 @@ async function step(ask, receiver, rate, seconds) {
 }
 
 /**
+ * `configs`: the tracers to measure, each { name, args, env? } (default ours and the
+ * official; bench/experiments/variants.mjs passes its own, e.g. a build from before).
  * Returns { [config]: { sustained: number[], maxCreated: number[], maxReceived: number[], maxDropped: number[], maxDroppedShare: number[] } }.
  */
-export async function measureExport({ receiver, rounds, seconds, searchSteps, log }) {
-  const env = tracingEnv(receiver.grpcUrl);
-  const results = Object.fromEntries(TRACED.map((c) => [c.name, { sustained: [], maxCreated: [], maxReceived: [], maxDropped: [], maxDroppedShare: [], steps: [] }]));
+export async function measureExport({ receiver, rounds, seconds, searchSteps, log, configs = TRACED }) {
+  const results = Object.fromEntries(configs.map((c) => [c.name, { sustained: [], maxCreated: [], maxReceived: [], maxDropped: [], maxDroppedShare: [], steps: [] }]));
   for (let round = 1; round <= rounds; round++) {
-    for (const config of TRACED) {
-      const child = await startFixture(config, env);
+    for (const config of configs) {
+      const child = await startFixture(config, tracingEnv(receiver.grpcUrl, config.env));
       try {
         const ask = ipcClient(child);
         await step(ask, receiver, 2000, 0.5); // warm-up: JIT, the gRPC connection

@@ -3,7 +3,7 @@
 // other preload flags), interleaved, to find where the overhead comes from. Prints
 // median req/s, app CPU µs per request, p99, RSS, spans/request per variant.
 //
-//   node bench/experiments/variants.mjs <hello|db|read|fastify|startup|export> <variant-set> [--rounds=3] [--seconds=5]
+//   node bench/experiments/variants.mjs <hello|db|read|fastify|startup|export|sustained> <variant-set> [--rounds=3] [--seconds=5]
 //   variant sets: see SETS below.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { startReceiverProcess } from '../lib/receiver.mjs';
 import { prepareServices } from '../lib/services.mjs';
 import { summary, MB } from '../lib/stats.mjs';
 import { runCase } from '../load.mjs';
+import { measureExport } from '../export.mjs';
 
 const VARIANT = new URL('./register-variant.cjs', import.meta.url).pathname;
 const SEMI_SPACE = new URL('./semi-space.cjs', import.meta.url).pathname;
@@ -134,7 +135,7 @@ const { values: options, positionals } = parseArgs({
 });
 const [route, setName] = positionals;
 const variants = SETS[setName];
-if (!['hello', 'db', 'read', 'fastify', 'startup', 'export'].includes(route) || !variants) throw new Error(`usage: variants.mjs <hello|db|read|fastify|startup|export> <${Object.keys(SETS).join('|')}>`);
+if (!['hello', 'db', 'read', 'fastify', 'startup', 'export', 'sustained'].includes(route) || !variants) throw new Error(`usage: variants.mjs <hello|db|read|fastify|startup|export|sustained> <${Object.keys(SETS).join('|')}>`);
 
 installCleanup();
 const receiver = await startReceiverProcess();
@@ -161,6 +162,24 @@ if (route === 'export') {
     for (const [name, rs] of rows) {
       const m = (key) => summary(rs.map((r) => r[key])).median;
       console.log(`| ${name} | ${m('created').toFixed(0)} | ${(1e6 / m('created')).toFixed(2)} | ${m('received').toFixed(0)} | ${(100 * m('dropped')).toFixed(1)} |`);
+    }
+  } finally {
+    await receiver.close();
+    killAll();
+  }
+  process.exit(0);
+}
+if (route === 'sustained') {
+  // The highest rate each variant exports with nothing dropped (bench/export.mjs's
+  // search), and what it creates and delivers flat out; interleaved per round.
+  try {
+    const traced = variants.filter((v) => v !== bare);
+    const results = await measureExport({ receiver, rounds: Number(options.rounds), seconds: 3, searchSteps: 6, log: console.log, configs: traced });
+    console.log('| export: variant | sustained with nothing dropped, spans/s | created flat out, spans/s | received flat out, spans/s |');
+    console.log('|---|---|---|---|');
+    for (const [name, r] of Object.entries(results)) {
+      const m = (key) => summary(r[key]).median.toFixed(0);
+      console.log(`| ${name} | ${m('sustained')} | ${m('maxCreated')} | ${m('maxReceived')} |`);
     }
   } finally {
     await receiver.close();

@@ -34,14 +34,14 @@ function warnings(t: { teardown(cleanup: () => void): void }): string[] {
   return lines;
 }
 
-t.test('a full batch goes at once, one export at a time; spans are owed until their batch reports back', async (t) => {
+t.test('a full batch goes at once, two exports at a time; spans are owed until their batch reports back', async (t) => {
   const { exporter, calls } = heldExporter();
   const batches = new SpanBatches(exporter, new ExportFailures('spans', 'http://collector:4317'), BATCH);
-  for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) batches.add(span(name));
-  t.same(calls.map((c) => names(c.spans)), [['a', 'b', 'c']], 'the first full batch is exported; the rest wait for it');
+  for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']) batches.add(span(name));
+  t.same(calls.map((c) => names(c.spans)), [['a', 'b', 'c'], ['d', 'e', 'f']], 'two full batches are exported; the rest wait for one of them');
   calls[0]?.answer(ok);
-  t.same(calls.map((c) => names(c.spans)), [['a', 'b', 'c'], ['d', 'e', 'f']], 'the next full batch goes as the first reports back');
-  t.same(names(batches.drain()), ['d', 'e', 'f', 'g'], 'at exit: the batch in flight and the queue, not what was exported');
+  t.same(calls.map((c) => names(c.spans)).slice(2), [['g', 'h', 'i']], 'the next full batch goes as the first reports back');
+  t.same(names(batches.drain()), ['d', 'e', 'f', 'g', 'h', 'i', 'j'], 'at exit: the batches in flight and the queue, not what was exported');
   t.same(batches.drain(), [], 'drained once: whoever drains sends them');
 });
 
@@ -61,15 +61,15 @@ t.test('a full queue: spans dropped, not owed at exit, and counted once with wha
   const lines = warnings(t);
   const { exporter, calls } = heldExporter();
   const batches = new SpanBatches(exporter, new ExportFailures('spans', 'http://collector:4317'), BATCH);
-  for (let i = 0; i < 12; i++) batches.add(span(String(i)));
-  // 3 in flight, 6 queued (maxQueueSize), 3 dropped.
+  for (let i = 0; i < 15; i++) batches.add(span(String(i)));
+  // 2 × 3 in flight, 6 queued (maxQueueSize), 3 dropped.
   calls[0]?.answer({ code: ExportResultCode.FAILED, error: new Error('unavailable') });
   calls[1]?.answer(ok);
   t.same(lines, [
     'exporting spans to http://collector:4317 failed: unavailable; spans are dropped until it works again',
     'exporting spans to http://collector:4317 works again (6 spans were dropped while it failed)',
   ]);
-  t.same(names(batches.drain()), ['6', '7', '8'], 'bounded: the queue never held the dropped spans');
+  t.same(names(batches.drain()), ['6', '7', '8', '9', '10', '11'], 'bounded: the queue never held the dropped spans');
 });
 
 t.test('forceFlush sends everything queued and resolves when every export has reported back', async (t) => {
@@ -109,14 +109,14 @@ t.test('asynchronous resource attributes are awaited before an export, and their
   t.equal(calls.length, 1, 'the exporter never saw them');
 });
 
-t.test('an export that never answers holds the next batches back only until OTEL_BSP_EXPORT_TIMEOUT; its spans stay owed', async (t) => {
+t.test('exports that never answer hold the next batches back only until OTEL_BSP_EXPORT_TIMEOUT; their spans stay owed', async (t) => {
   const { exporter, calls } = heldExporter();
   const batches = new SpanBatches(exporter, new ExportFailures('spans', 'http://collector:4317'), { ...BATCH, exportTimeoutMillis: 20 });
-  for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) batches.add(span(name));
-  t.equal(calls.length, 1, 'the second full batch waits for the first');
+  for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']) batches.add(span(name));
+  t.equal(calls.length, 2, 'the third full batch waits for one of the first two');
   await new Promise((resolve) => setTimeout(resolve, 40));
-  batches.add(span('g'));
-  t.same(calls.map((c) => names(c.spans)), [['a', 'b', 'c'], ['d', 'e', 'f']], 'past the timeout, the next span sends the waiting batch');
-  calls[1]?.answer(ok);
-  t.same(names(batches.drain()), ['a', 'b', 'c', 'g'], 'the batch that never answered is still owed at exit');
+  batches.add(span('j'));
+  t.same(calls.map((c) => names(c.spans)), [['a', 'b', 'c'], ['d', 'e', 'f'], ['g', 'h', 'i']], 'past the timeout, the next span sends the waiting batch');
+  calls[2]?.answer(ok);
+  t.same(names(batches.drain()), ['a', 'b', 'c', 'd', 'e', 'f', 'j'], 'the batches that never answered are still owed at exit');
 });
