@@ -113,6 +113,15 @@ const SETS = {
     ours('ours + @fastify/otel', {}, ['--import', OURS_SPECIFIER, '--import', FASTIFY_OTEL]),
     official('official'),
   ],
+  // How long ended spans wait for their batch (run with `read`): a smaller batch is
+  // exported sooner, so fewer spans outlive V8's young-generation collections.
+  batch: [
+    bare,
+    ours('ours (batch 512)'),
+    ours('ours, batch 128', { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' }),
+    ours('ours, batch 32', { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '32' }),
+    ours('ours, exporter none', { OTEL_TRACES_EXPORTER: 'none' }),
+  ],
   // Side by side with the peers, as `npm run bench` has them (run with `read`: issue 20's read route).
   peers: CONFIGS,
   // The database route: which instrumentation costs what.
