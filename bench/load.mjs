@@ -76,6 +76,8 @@ export async function runCase({ route, config, receiver, services, connections, 
       // The app's own CPU time (user + system, all threads) per request: far less
       // sensitive than req/s to other processes competing for the machine.
       cpuPerRequest: completed > 0 ? (flushed.cpuMicros - memWarm.cpuMicros) / completed : NaN,
+      // Its system part: what the kernel did for it (socket writes, page faults).
+      sysPerRequest: completed > 0 ? (flushed.sysMicros - memWarm.sysMicros) / completed : NaN,
       rssIdle: memIdle.rss,
       heapIdle: memIdle.heapUsed,
       rssWarm: memWarm.rss,
@@ -105,7 +107,7 @@ export async function measureLoad({ receiver, services, rounds, connections, war
         results[route][config.name].push(r);
         log(
           `  load round ${round}/${rounds} ${route} ${config.name}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
-            `${r.cpuPerRequest.toFixed(0)} µs CPU/req, ${r.spansPerRequest.toFixed(2)} spans/req, rss ${(r.rssLoaded / 2 ** 20).toFixed(0)} MB${r.errors ? `, ${r.errors} errors/non-2xx` : ''}${r.agentAborted ? `, ${r.agentAborted} agent upload(s) abandoned` : ''}`,
+            `${r.cpuPerRequest.toFixed(0)} µs CPU/req (sys ${r.sysPerRequest.toFixed(0)}), ${r.spansPerRequest.toFixed(2)} spans/req, rss ${(r.rssLoaded / 2 ** 20).toFixed(0)} MB${r.errors ? `, ${r.errors} errors/non-2xx` : ''}${r.agentAborted ? `, ${r.agentAborted} agent upload(s) abandoned` : ''}`,
         );
       }
     }

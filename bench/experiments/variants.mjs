@@ -237,7 +237,7 @@ try {
     for (const config of variants) {
       const r = await runCase({ route, config, receiver, services, connections: 10, warmupSeconds: Number(options.warmup), seconds: Number(options.seconds) });
       results.get(config.name).push(r);
-      console.error(`  ${round} ${config.name}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuPerRequest.toFixed(0)} µs CPU/req, p99 ${r.p99} ms, ${r.spansPerRequest.toFixed(2)} spans/req, rss ${(r.rssLoaded / MB).toFixed(0)} MB`);
+      console.error(`  ${round} ${config.name}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuPerRequest.toFixed(0)} µs CPU/req (sys ${r.sysPerRequest.toFixed(0)}), p99 ${r.p99} ms, ${r.spansPerRequest.toFixed(2)} spans/req, rss ${(r.rssLoaded / MB).toFixed(0)} MB`);
     }
   }
   console.log(`| ${route}: variant | req/s | app CPU µs/request | p50 ms | p99 ms | RSS after load MB | heap after load MB | heap after GC MB | spans/request |`);
