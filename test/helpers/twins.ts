@@ -102,6 +102,12 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * handler from another line of its own when anyone subscribes to its diagnostics
  * channel. Where the app's frames sit, their order and every message stay compared;
  * fixtures raise Error.stackTraceLimit so that no app frame falls off the end.
+ * Frames of Node's queue runners are removed too: code that continues after an `await`
+ * runs under `runNextTicks`/`processTicksAndRejections` when a process.nextTick was
+ * pending at that moment, and under no JavaScript frame otherwise. Which one depends on
+ * what else the process had queued (a socket write of the exporter's, bare an app's
+ * own), not on the app's call chain; seen as a trailing `at <library frames>` on one
+ * side only of an async Express handler's error page.
  */
 const FRAME_START = String.raw`(?:\n[ \t]*|<br>(?: &nbsp;)*)at (?:async )?(?:(?!<br>|<\/)[^\n])*?`;
 const PRELOAD_CODE = [
@@ -113,6 +119,7 @@ const PRELOAD_CODE = [
 ].join('|');
 const FRAME_REST = String.raw`(?:(?!<br>|<\/)[^\n])*`;
 const PRELOAD_FRAME = new RegExp(`${FRAME_START}(?:${PRELOAD_CODE})${FRAME_REST}`, 'g');
+const QUEUE_RUNNER_FRAME = new RegExp(`${FRAME_START}\\(node:internal/(?:process/task_queues|timers):${FRAME_REST}`, 'g');
 const LIBRARY_FRAMES = new RegExp(`(?:${FRAME_START}(?:node_modules/|(?<=[( ])node:|\\((?:<|&lt;)anonymous(?:>|&gt;)\\)|\\(native\\))${FRAME_REST})+`, 'g');
 const collapseLibraryFrames = (run: string) => `${/^(?:\n[ \t]*|<br>(?: &nbsp;)*)/.exec(run)?.[0] ?? ''}at <library frames>`;
 const HTTP_DATE = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/g;
@@ -174,6 +181,7 @@ export function maskText(text: string): string {
   masked = masked.replace(FASTIFY_ON_ERROR, 'onError: <hooks>');
   return masked
     .replace(PRELOAD_FRAME, '')
+    .replace(QUEUE_RUNNER_FRAME, '')
     .replace(LIBRARY_FRAMES, collapseLibraryFrames)
     .replace(/\/mark\/\d+/g, '/mark/<n>')
     .replace(HTTP_DATE, '<date>')
