@@ -78,6 +78,8 @@ export async function runCase({ route, config, receiver, services, connections, 
       cpuPerRequest: completed > 0 ? (flushed.cpuMicros - memWarm.cpuMicros) / completed : NaN,
       // Its system part: what the kernel did for it (socket writes, page faults).
       sysPerRequest: completed > 0 ? (flushed.sysMicros - memWarm.sysMicros) / completed : NaN,
+      // By thread (Linux): the main thread, V8's workers (GC, compilation), the rest.
+      threadsPerRequest: Object.fromEntries(Object.keys(flushed.threads ?? {}).map((kind) => [kind, completed > 0 ? (flushed.threads[kind] - (memWarm.threads?.[kind] ?? 0)) / completed : NaN])),
       rssIdle: memIdle.rss,
       heapIdle: memIdle.heapUsed,
       rssWarm: memWarm.rss,

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Socket } from 'node:net';
 import { guarded } from '../guard.js';
 import { exceptionAttributes, recordThrown } from '../spans/exception-attributes.js';
+import { REQUEST_ROOT_CONTEXT } from '../spans/request-context.js';
 import { requestAttributes } from './attributes.js';
 import { ignoresPath } from './ignore-paths.js';
 import { hide, IN_FLIGHT, type InFlight, open, type TrackedResponse } from './in-flight.js';
@@ -92,7 +93,8 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
   const ignored = suppressTracing(ROOT_CONTEXT);
 
   function begin(attributes: Attributes, method: string, headers: IncomingHttpHeaders): { span: Span; active: Context; metadata: RPCMetadata } {
-    const parent = propagation.extract(ROOT_CONTEXT, headers);
+    // A root without closures per context: what a request's contexts hold dies young (request-context.ts).
+    const parent = propagation.extract(REQUEST_ROOT_CONTEXT, headers);
     const span = tracer.startSpan(spanName(method, undefined), { kind: SpanKind.SERVER, attributes }, parent);
     const metadata: RPCMetadata = { type: RPCType.HTTP, span };
     return { span, active: setRPCMetadata(trace.setSpan(parent, span), metadata), metadata };
