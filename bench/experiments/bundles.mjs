@@ -7,7 +7,7 @@
 //   with the plugin: start-up (spawn → listening, 12 rounds of its own) and app CPU per
 //   request under load.
 //
-//   npm run build && node bench/experiments/bundles.mjs [--rounds=5] [--seconds=5] [--build-rounds=7] [--build-only]
+//   npm run build && node bench/experiments/bundles.mjs [--rounds=5] [--seconds=5] [--build-rounds=7] [--build-only] [--fresh-process] [--bundlers=esbuild,webpack]
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,32 @@ import { prepareServices } from '../lib/services.mjs';
 import { summary, MB } from '../lib/stats.mjs';
 import { ROUTES, runCase } from '../load.mjs';
 
-const { values: options } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '5' }, 'build-rounds': { type: 'string', default: '7' }, 'build-only': { type: 'boolean', default: false } } });
+const { values: options } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '5' }, 'build-rounds': { type: 'string', default: '7' }, 'build-only': { type: 'boolean', default: false }, 'fresh-process': { type: 'boolean', default: false }, bundlers: { type: 'string', default: 'esbuild,webpack' } } });
+const bundlers = options.bundlers.split(',');
+
+async function timed(work) {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+/**
+ * --fresh-process: each build in a Node process of its own, as `node build.mjs` runs
+ * one, so that esbuild starts its service for that build, with that process's
+ * environment; the build's own time, printed by the child, without Node's start-up.
+ */
+function buildInAProcess(build) {
+  const script = `import { buildBundles } from ${JSON.stringify(join(ROOT, 'dist/test/helpers/bundle.js'))};
+    const started = performance.now();
+    await buildBundles(${JSON.stringify(build)});
+    console.log(performance.now() - started);`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`build exited ${code}`))));
+  });
+}
 const rounds = Number(options.rounds);
 const examples = [join(ROOT, 'examples/task-manager/server.js'), join(ROOT, 'examples/task-manager/worker.js'), join(ROOT, 'examples/nest-orders/server.js')];
 
@@ -28,11 +53,10 @@ installCleanup();
 // Build time: each bundler, with and without the plugin, alternating.
 const buildTimes = new Map();
 for (let round = 0; round <= Number(options['build-rounds']); round++) {
-  for (const bundler of ['esbuild', 'webpack']) {
+  for (const bundler of bundlers) {
     for (const plugin of [false, true]) {
-      const started = performance.now();
-      await buildBundles({ bundler, format: 'cjs', plugin, entries: examples, outDir: join(scratchDir(), `build-${bundler}-${plugin}-${round}`) });
-      const ms = performance.now() - started;
+      const build = { bundler, format: 'cjs', plugin, entries: examples, outDir: join(scratchDir(), `build-${bundler}-${plugin}-${round}`) };
+      const ms = options['fresh-process'] ? await buildInAProcess(build) : await timed(() => buildBundles(build));
       if (round === 0) continue; // warms the file cache and the bundlers' own code
       const key = `${bundler}${plugin ? ' + plugin' : ''}`;
       buildTimes.set(key, [...(buildTimes.get(key) ?? []), ms]);
@@ -41,7 +65,7 @@ for (let round = 0; round <= Number(options['build-rounds']); round++) {
 }
 console.log('| build (task-manager server + worker, nest-orders; CommonJS) | ms (median) | with the plugin ÷ without |');
 console.log('|---|---|---|');
-for (const bundler of ['esbuild', 'webpack']) {
+for (const bundler of bundlers) {
   const without = summary(buildTimes.get(bundler)).median;
   const withPlugin = summary(buildTimes.get(`${bundler} + plugin`)).median;
   console.log(`| ${bundler} | ${without.toFixed(0)} → ${withPlugin.toFixed(0)} | ${(withPlugin / without).toFixed(3)} |`);
