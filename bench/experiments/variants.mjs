@@ -4,7 +4,7 @@
 // median req/s, app CPU µs per request, p99, RSS, spans/request per variant.
 //
 //   node bench/experiments/variants.mjs <hello|db|read|fastify|startup|export|sustained> <variant-set> [--rounds=3] [--seconds=5]
-//   variant sets: see SETS below. Load routes rotate the order of the variants each round.
+//   variant sets: see SETS below. Load routes rotate the order of the variants each round, and reverse it every other round.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -234,9 +234,11 @@ try {
   const services = route === 'db' || route === 'read' ? await prepareServices({ log: console.error }) : undefined;
   const results = new Map(variants.map((v) => [v.name, []]));
   for (let round = 1; round <= Number(options.rounds); round++) {
-    // Each round starts one variant further on, so that no variant always runs right
-    // after the same other (its spans still arriving, the machine warmed by it).
-    for (const config of variants.map((_, i) => variants[(i + round - 1) % variants.length])) {
+    // Each round starts one variant further on, and every other round runs them in
+    // reverse, so that no variant always runs right after the same other (on this
+    // machine the second of two runs is often the slower).
+    const rotated = variants.map((_, i) => variants[(i + round - 1) % variants.length]);
+    for (const config of round % 2 === 0 ? rotated.reverse() : rotated) {
       const r = await runCase({ route, config, receiver, services, connections: 10, warmupSeconds: Number(options.warmup), seconds: Number(options.seconds) });
       results.get(config.name).push(r);
       console.error(`  ${round} ${config.name}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuPerRequest.toFixed(0)} µs CPU/req (sys ${r.sysPerRequest.toFixed(0)}; ${Object.entries(r.threadsPerRequest ?? {}).map(([kind, micros]) => `${kind} ${micros.toFixed(0)}`).join(', ')}), p99 ${r.p99} ms, ${r.spansPerRequest.toFixed(2)} spans/req, rss ${(r.rssLoaded / MB).toFixed(0)} MB`);
