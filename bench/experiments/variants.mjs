@@ -113,9 +113,8 @@ const SETS = {
     ours('ours + @fastify/otel', {}, ['--import', OURS_SPECIFIER, '--import', FASTIFY_OTEL]),
     official('official'),
   ],
-  // How long ended spans wait for their batch (run with `read`): a smaller batch is
-  // exported sooner, so fewer spans outlive V8's young-generation collections; a
-  // larger one keeps them four times as long.
+  // How long ended spans wait for their batch (run with `read`): sooner costs calls and
+  // kept no less memory, four times as long costs memory (bench/PROFILING.md).
   batch: [
     bare,
     ours('ours (batch 512)'),

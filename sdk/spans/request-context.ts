@@ -9,8 +9,9 @@ import type { Context } from '@opentelemetry/api';
  * (`--trace-gc-nvp`, our server span alone, no exporter), ~600 KB survived each
  * scavenge and ~500 KB were promoted, to be freed only by a full collection, and V8
  * grew its young generation to 32 MiB; from this root, ~100 KB and ~7 KB, and 16 MiB
- * (bare: 70 KB, 0 and 8 MiB; bench/PROFILING.md). Why V8 keeps what those closures capture we did not find: a
- * control that kept the same values in a map, without the closures, did not survive.
+ * (bare: 70 KB, 0 and 8 MiB; bench/PROFILING.md). Why V8 keeps what those closures
+ * capture we did not find: a control that kept the same values in a map, without the
+ * closures, did not survive.
  * Every context derived from this one (an instrumentation's child span, a propagated
  * baggage) is made by its `setValue`, so the whole request stays without closures.
  *

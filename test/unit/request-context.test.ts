@@ -2,7 +2,7 @@
 // API's ROOT_CONTEXT: whatever an instrumentation or the app does with a context made
 // from it must read as it does from the API's own.
 import { context, createContextKey, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { isTracingSuppressed, suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
 import t from 'tap';
 import { REQUEST_ROOT_CONTEXT } from '../../sdk/spans/request-context.js';
 
@@ -26,6 +26,9 @@ t.test('spans, suppression and propagation read the same from it', async (t) => 
   const extracted = propagator.extract(REQUEST_ROOT_CONTEXT, headers, getter);
   t.same(trace.getSpanContext(extracted), trace.getSpanContext(propagator.extract(ROOT_CONTEXT, headers, getter)), 'the remote parent, as from the API root');
   t.equal(trace.getSpanContext(extracted)?.traceFlags, TraceFlags.SAMPLED);
+  t.equal(trace.getSpanContext(extracted)?.traceState?.serialize(), 'vendor=value', 'with its trace state');
+  t.notOk(isTracingSuppressed(extracted), 'not suppressed');
+  t.ok(isTracingSuppressed(suppressTracing(extracted)), 'suppressed once asked, as instrumentations ask');
 
   const span = trace.wrapSpanContext({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: TraceFlags.SAMPLED });
   const withSpan = trace.setSpan(extracted, span);
