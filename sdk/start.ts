@@ -6,7 +6,6 @@ import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   ParentBasedSampler,
-  type ReadableSpan,
   type Sampler,
   TraceIdRatioBasedSampler,
   TracerProvider,
@@ -16,7 +15,7 @@ import type { PropagatorName } from '../config/propagators.js';
 import type { SamplerConfig } from '../config/sampler.js';
 import { createConsoleSpanExporter, createLazyOtlpSpanExporter } from './export/exporters.js';
 import { ExportFailures } from './export/export-failures.js';
-import { SpanBatches } from './export/span-batches.js';
+import { type Batch, type BatchExporter, OTLP_PROTOBUF, SPANS, SpanBatches } from './export/span-batches.js';
 import { startHttpServerRoom } from './http-server/index.js';
 import { reportFailuresTo, VERSION } from './guard.js';
 import { Activation, activateOnRequire } from './instrument/activation.js';
@@ -40,8 +39,8 @@ export interface Started {
   esmModuleNames: string[];
   /** Flushes every processor; resolves when done or failed, never rejects. */
   flush(): Promise<void>;
-  /** Takes the spans ended but not yet exported over OTLP: what an exit that cannot wait still has to send. */
-  drainUnexported(): ReadableSpan[];
+  /** Takes the batches of spans ended but not yet exported over OTLP: what an exit that cannot wait still has to send. */
+  drainUnexported(): Batch[];
   /** The process is dying of an uncaught exception: open server spans end with it (sdk/shutdown.ts). */
   endOnCrash(thrown: unknown): void;
   shutdown(): Promise<void>;
@@ -62,9 +61,7 @@ export function startSdk(config: Config): Started {
   if (propagator !== undefined) propagation.setGlobalPropagator(propagator);
 
   const resource = createResource(config.resource);
-  const otlp = config.traces.exporters.includes('otlp')
-    ? new SpanBatches(createLazyOtlpSpanExporter(config.traces.otlp), new ExportFailures('spans', config.traces.otlp.endpoint), config.traces.batch)
-    : undefined;
+  const otlp = config.traces.exporters.includes('otlp') ? otlpSpanBatches(config.traces) : undefined;
   const toConsole = config.traces.exporters.includes('console') ? new SpanBatches(createConsoleSpanExporter(), new ExportFailures('spans', 'the console'), config.traces.batch) : undefined;
   const pipeline = new SpanPipeline(config.redaction, [otlp, toConsole].filter((sink) => sink !== undefined));
   const tracerProvider = new TracerProvider({ resource, sampler: createSampler(config.sampler), spanProcessors: [pipeline], idGenerator: new PooledIdGenerator() });
@@ -115,6 +112,13 @@ export function startSdk(config: Config): Started {
       return Promise.all([tracerProvider, logs, meterProvider].flatMap((provider) => (provider ? [settle(provider.shutdown())] : []))).then(() => undefined);
     },
   };
+}
+
+/** The OTLP exporter's batches: kept as the bytes they are sent as, unless the protocol is JSON. */
+function otlpSpanBatches({ otlp, batch }: Config['traces']): SpanBatches<Batch> {
+  const failures = new ExportFailures('spans', otlp.endpoint);
+  const exporter = createLazyOtlpSpanExporter(otlp) as BatchExporter<Batch>;
+  return otlp.protocol === 'http/json' ? new SpanBatches(exporter, failures, batch, SPANS) : new SpanBatches(exporter, failures, batch, OTLP_PROTOBUF);
 }
 
 function createSampler({ name, ratio }: SamplerConfig): Sampler {

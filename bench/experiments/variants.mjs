@@ -38,6 +38,8 @@ const BEFORE = process.env.BENCH_BEFORE ?? '/tmp/old';
 const SETS = {
   // Today's preload against an earlier build of it (BENCH_BEFORE), interleaved.
   beforeafter: [bare, ours('ours before', {}, ['--import', `${BEFORE}/dist/register.js`]), ours('ours now'), official('official')],
+  // The same without the official, and ours with no exporter: what the export itself costs, before and after.
+  beforenow: [bare, ours('ours before', {}, ['--import', `${BEFORE}/dist/register.js`]), ours('ours now'), ours('ours now, exporter none', { OTEL_TRACES_EXPORTER: 'none' })],
   // Where ours' per-request cost goes.
   ablation: [
     bare,

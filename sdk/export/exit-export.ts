@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { OtlpConfig } from '../../config/exporter.js';
+import type { OtlpConfig, OtlpProtocol } from '../../config/exporter.js';
 import { SDK_DIR } from '../guard.js';
 import { settledResource } from '../resource.js';
+import type { Batch } from './span-batches.js';
 
 /** How the child learns where to send: one variable, read only by exit-export-child.js. */
 export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
@@ -15,16 +16,9 @@ export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
  * Node binary, without our preload — sends them, while this process waits for it,
  * at most `timeoutMillis`.
  */
-export function exportBeforeExit(spans: ReadableSpan[], otlp: OtlpConfig, timeoutMillis: number): void {
-  if (spans.length === 0 || timeoutMillis <= 0) return;
-  const { JsonTraceSerializer, serializeTraceRequest } = require('./trace-exporters.js') as typeof import('./trace-exporters.js');
-  // An exit right after start can come before async resource detection (container id,
-  // host id) has settled: send what is known, not an SDK error.
-  const ready = spans.map((span) => {
-    const resource = settledResource(span.resource);
-    return resource === span.resource ? span : (Object.create(span, { resource: { value: resource } }) as ReadableSpan);
-  });
-  const body = otlp.protocol === 'http/json' ? JsonTraceSerializer.serializeRequest(ready) : serializeTraceRequest(ready);
+export function exportBeforeExit(batches: Batch[], otlp: OtlpConfig, timeoutMillis: number): void {
+  if (batches.length === 0 || timeoutMillis <= 0) return;
+  const body = exitRequestBody(batches, otlp.protocol);
   if (body === undefined) return;
   spawnSync(process.execPath, [join(SDK_DIR, 'export', 'exit-export-child.js')], {
     input: body,
@@ -34,4 +28,25 @@ export function exportBeforeExit(spans: ReadableSpan[], otlp: OtlpConfig, timeou
     env: { ...process.env, NODE_OPTIONS: '', OTEL_SDK_DISABLED: 'true', [EXIT_EXPORT_ENV]: JSON.stringify(otlp) },
     windowsHide: true,
   });
+}
+
+/**
+ * One request with every batch. Batches kept as OTLP/protobuf bytes are written as
+ * they are: requests put one after the other are one request with all their spans
+ * (protobuf merges repeated fields). An exit right after start can come before async
+ * resource detection (container id, host id) has settled: send what is known, not an
+ * SDK error.
+ */
+export function exitRequestBody(batches: Batch[], protocol: OtlpProtocol): Uint8Array | undefined {
+  const { JsonTraceSerializer, serializeTraceRequest } = require('./trace-exporters.js') as typeof import('./trace-exporters.js');
+  const spans = batches.flatMap((batch) => (Array.isArray(batch) ? batch.map(withSettledResource) : []));
+  if (protocol === 'http/json') return JsonTraceSerializer.serializeRequest(spans);
+  const requests = batches.flatMap((batch) => (Array.isArray(batch) ? [] : [batch.request(settledResource)]));
+  if (spans.length > 0) requests.push(serializeTraceRequest(spans));
+  return Buffer.concat(requests);
+}
+
+function withSettledResource(span: ReadableSpan): ReadableSpan {
+  const resource = settledResource(span.resource);
+  return resource === span.resource ? span : (Object.create(span, { resource: { value: resource } }) as ReadableSpan);
 }

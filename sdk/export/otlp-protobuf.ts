@@ -10,9 +10,23 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
  * between exports, is written once, ids straight from their hex, and the result copied out.
  */
 export function serializeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
+  return writeTraceRequest(byResourceAndScope(spans), writeSpans);
+}
+
+function writeSpans(out: Writer, spans: readonly ReadableSpan[]): void {
+  for (const span of spans) writeSpan(out, span);
+}
+
+/**
+ * The request of spans grouped by resource, then scope, in the order each first
+ * appeared (upstream's order); `write` writes the Span messages of one group, and
+ * `asSent` may change the resource that goes out (exit-export.ts).
+ */
+export function writeTraceRequest<Spans>(groups: Map<Resource, Map<Scope, Spans>>, write: (out: Writer, spans: Spans) => void, asSent: (resource: Resource) => Resource = (resource) => resource): Uint8Array {
   const out = writer;
   out.pos = 0;
-  for (const [resource, scopes] of byResourceAndScope(spans)) {
+  for (const [grouped, scopes] of groups) {
+    const resource = asSent(grouped);
     out.tag(1, LENGTH);
     const resourceSpans = out.open();
     out.tag(1, LENGTH); // Resource
@@ -21,15 +35,14 @@ export function serializeTraceRequest(spans: readonly ReadableSpan[]): Uint8Arra
     out.tag(2, VARINT);
     out.varint(0);
     out.close(resourceMessage);
-    for (const scopeSpans of scopes.values()) {
+    for (const [scope, spans] of scopes) {
       out.tag(2, LENGTH);
       const scopeMessage = out.open();
-      writeScope(out, scopeSpans[0].instrumentationScope);
-      for (const span of scopeSpans) writeSpan(out, span);
-      const schemaUrl = scopeSpans[0].instrumentationScope.schemaUrl;
-      if (schemaUrl) {
+      writeScope(out, scope);
+      write(out, spans);
+      if (scope.schemaUrl) {
         out.tag(3, LENGTH);
-        out.string(schemaUrl);
+        out.string(scope.schemaUrl);
       }
       out.close(scopeMessage);
     }
@@ -42,8 +55,8 @@ export function serializeTraceRequest(spans: readonly ReadableSpan[]): Uint8Arra
   return out.copy();
 }
 
-type Resource = ReadableSpan['resource'];
-type Scope = ReadableSpan['instrumentationScope'];
+export type Resource = ReadableSpan['resource'];
+export type Scope = ReadableSpan['instrumentationScope'];
 
 function byResourceAndScope(spans: readonly ReadableSpan[]): Map<Resource, Map<Scope, ReadableSpan[]>> {
   const resources = new Map<Resource, Map<Scope, ReadableSpan[]>>();
@@ -83,7 +96,8 @@ function writeScope(out: Writer, scope: Scope): void {
   out.close(message);
 }
 
-function writeSpan(out: Writer, span: ReadableSpan): void {
+/** One Span message, as field 2 of ScopeSpans. */
+export function writeSpan(out: Writer, span: ReadableSpan): void {
   out.tag(2, LENGTH);
   const message = out.open();
   const context = span.spanContext();
@@ -242,15 +256,27 @@ function writeAnyValue(out: Writer, value: unknown): void {
  * it, and known only after: one byte is reserved for it (most messages are shorter
  * than 128 bytes), and the message is moved along when its length needs more.
  */
-class Writer {
+export class Writer {
   pos = 0;
-  private buffer = Buffer.allocUnsafe(64 * 1024);
-  private view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+  private buffer: Buffer;
+  private view: DataView;
+
+  constructor(size = 64 * 1024) {
+    this.buffer = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+  }
 
   copy(): Uint8Array {
     const result = Buffer.allocUnsafe(this.pos);
     this.buffer.copy(result, 0, 0, this.pos);
     return result;
+  }
+
+  /** What another writer holds, as it is. */
+  append(other: Writer): void {
+    this.room(other.pos);
+    other.buffer.copy(this.buffer, this.pos, 0, other.pos);
+    this.pos += other.pos;
   }
 
   private room(size: number): void {

@@ -1,14 +1,39 @@
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { BatchConfig } from '../../config/batch.js';
+import { EncodedBatch } from './encoded-batch.js';
 import { type ExportFailures, exportReporting } from './export-failures.js';
+
+/** What waits to be exported, a batch at a time: the spans, or their bytes (encoded-batch.ts). */
+export type Batch = ReadableSpan[] | EncodedBatch;
+
+/** How spans are kept in a batch: as they are, or as OTLP/protobuf bytes for the exporters that send those. */
+export interface BatchFormat<B extends Batch> {
+  create(): B;
+  add(batch: B, span: ReadableSpan): void;
+  resource(batch: B): ReadableSpan['resource'] | undefined;
+}
+
+export const SPANS: BatchFormat<ReadableSpan[]> = {
+  create: () => [],
+  add: (batch, span) => batch.push(span),
+  resource: (batch) => batch[0]?.resource,
+};
+
+export const OTLP_PROTOBUF: BatchFormat<EncodedBatch> = {
+  create: () => new EncodedBatch(),
+  add: (batch, span) => batch.add(span),
+  resource: (batch) => batch.resource,
+};
 
 /**
  * The batching between ended spans and one exporter, in place of the SDK's
  * BatchSpanProcessor (same settings, OTEL_BSP_*, same behaviour: a batch when
  * `maxExportBatchSize` spans wait or `scheduledDelayMillis` after the first, spans
- * past `maxQueueSize` dropped), with one difference: two exports may be in flight,
+ * past `maxQueueSize` dropped), with two differences. Spans wait in the form they
+ * are sent in, for the OTLP/protobuf exporters their bytes (encoded-batch.ts: the
+ * spans' objects die young). And two exports may be in flight,
  * where the SDK waits for each to report back before the next. With one, the
  * service's rate without loss is a batch per round trip to the backend; with two,
  * the next batch is written and sent while the backend takes the last (sustained
@@ -20,10 +45,13 @@ import { type ExportFailures, exportReporting } from './export-failures.js';
  * flight, and `drain()` takes both. A span dropped from a full queue is counted
  * once, with the spans of failed exports, in the one loss count of ExportFailures.
  */
-export class SpanBatches {
-  private queue: ReadableSpan[] = [];
+export class SpanBatches<B extends Batch = ReadableSpan[]> {
+  /** Batches not yet sent, each at most `maxExportBatchSize` spans: the queue. */
+  private queue: B[] = [];
+  /** Spans in the queue. */
+  private queued = 0;
   /** Batches handed to the exporter that have not reported back: still owed to the backend. */
-  private readonly inFlight = new Set<ReadableSpan[]>();
+  private readonly inFlight = new Set<B>();
   private readonly settledWaiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   /** When each export under way started (performance.now()), at most EXPORTS_IN_FLIGHT of them. */
@@ -31,32 +59,43 @@ export class SpanBatches {
   private closed = false;
 
   constructor(
-    private readonly exporter: SpanExporter,
+    private readonly exporter: BatchExporter<B>,
     private readonly failures: ExportFailures,
     private readonly batch: BatchConfig,
+    private readonly format: BatchFormat<B> = SPANS as unknown as BatchFormat<B>,
   ) {}
 
   /** Per span: keep it short. */
   add(span: ReadableSpan): void {
     if (this.closed) return;
-    if (this.queue.length >= this.batch.maxQueueSize) {
+    if (this.queued >= this.batch.maxQueueSize) {
       this.failures.lost(1);
       return;
     }
-    this.queue.push(span);
+    let last = this.queue[this.queue.length - 1];
+    if (last === undefined || last.length >= this.batch.maxExportBatchSize) this.queue.push((last = this.format.create()));
+    try {
+      this.format.add(last, span);
+    } catch (error) {
+      // A value no OTLP message can hold (an app's non-string status message): this span is lost, not its batch.
+      if (last.length === 0) this.queue.pop();
+      this.failures.lost(1);
+      diag.debug('a span could not be written for export:', error instanceof Error ? error.message : String(error));
+      return;
+    }
+    this.queued += 1;
     if (this.exportsSince.length >= EXPORTS_IN_FLIGHT && !this.exportTimedOut()) return;
-    if (this.queue.length >= this.batch.maxExportBatchSize) this.exportNext();
+    if (this.queued >= this.batch.maxExportBatchSize) this.exportNext();
     else this.timer ??= unref(setTimeout(() => this.exportNext(), this.batch.scheduledDelayMillis));
   }
 
-  /** Takes every span not yet known to be exported: whoever calls this is now responsible for sending them. */
-  drain(): ReadableSpan[] {
-    const spans: ReadableSpan[] = [];
-    for (const batch of this.inFlight) spans.push(...batch);
-    spans.push(...this.queue);
+  /** Takes every batch not yet known to be exported: whoever calls this is now responsible for sending them. */
+  drain(): B[] {
+    const batches = [...this.inFlight, ...this.queue];
     this.inFlight.clear();
     this.queue = [];
-    return spans;
+    this.queued = 0;
+    return batches;
   }
 
   /** Done when every span ended so far has been exported or has failed: none is left in flight to be sent twice at exit. */
@@ -84,8 +123,8 @@ export class SpanBatches {
       const slot = this.exportsSince.indexOf(since);
       if (slot < 0) return; // timed out, and another went since
       this.exportsSince.splice(slot, 1);
-      if (this.queue.length >= this.batch.maxExportBatchSize) this.exportNext();
-      else if (this.queue.length > 0) this.timer ??= unref(setTimeout(() => this.exportNext(), this.batch.scheduledDelayMillis));
+      if (this.queued >= this.batch.maxExportBatchSize) this.exportNext();
+      else if (this.queued > 0) this.timer ??= unref(setTimeout(() => this.exportNext(), this.batch.scheduledDelayMillis));
     });
   }
 
@@ -102,16 +141,13 @@ export class SpanBatches {
     return true;
   }
 
-  private takeBatch(): ReadableSpan[] {
-    if (this.queue.length <= this.batch.maxExportBatchSize) {
-      const batch = this.queue;
-      this.queue = [];
-      return batch;
-    }
-    return this.queue.splice(0, this.batch.maxExportBatchSize);
+  private takeBatch(): B {
+    const batch = this.queue.shift() as B;
+    this.queued -= batch.length;
+    return batch;
   }
 
-  private send(batch: ReadableSpan[], done?: () => void): void {
+  private send(batch: B, done?: () => void): void {
     this.inFlight.add(batch);
     const settle = (_result: ExportResult) => {
       this.inFlight.delete(batch);
@@ -120,7 +156,7 @@ export class SpanBatches {
     };
     // The exporter's own HTTP or gRPC calls are not traced, and do not join the trace that ended last.
     context.with(suppressTracing(ROOT_CONTEXT), () => {
-      const pending = pendingResource(batch);
+      const pending = pendingResource(this.format.resource(batch));
       if (pending === undefined) exportReporting(this.exporter, this.failures, batch, batch.length, settle);
       // Asynchronous resource detection (container and host ids) settles once, soon after start.
       else pending.then(
@@ -154,11 +190,15 @@ interface DetectingResource {
   waitForAsyncAttributes?: () => Promise<void>;
 }
 
-function pendingResource(batch: ReadableSpan[]): Promise<void> | undefined {
-  const resource = batch[0]?.resource as DetectingResource | undefined;
+function pendingResource(resource: DetectingResource | undefined): Promise<void> | undefined {
   return resource?.asyncAttributesPending === true ? resource.waitForAsyncAttributes?.() : undefined;
 }
 
-function failingExporter(error: unknown): Pick<SpanExporter, 'export'> {
+/** An exporter of batches of one format: a SpanExporter for spans as they are. */
+export interface BatchExporter<B extends Batch> extends Omit<SpanExporter, 'export'> {
+  export(batch: B, done: (result: ExportResult) => void): void;
+}
+
+function failingExporter(error: unknown): Pick<BatchExporter<Batch>, 'export'> {
   return { export: (_spans, done) => done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }) };
 }
