@@ -107,7 +107,10 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * pending at that moment, and under no JavaScript frame otherwise. Which one depends on
  * what else the process had queued (a socket write of the exporter's, bare an app's
  * own), not on the app's call chain; seen as a trailing `at <library frames>` on one
- * side only of an async Express handler's error page.
+ * side only of an async Express handler's error page. On Node 22 the runner is itself
+ * called through `callbackTrampoline` (node:internal/async_hooks) when async hooks are
+ * on, as the context manager's AsyncLocalStorage turns them on there and bare does not:
+ * `runNextTicks`, `processImmediate`, `callbackTrampoline`, seen once in 800 answers.
  */
 const FRAME_START = String.raw`(?:\n[ \t]*|<br>(?: &nbsp;)*)at (?:async )?(?:(?!<br>|<\/)[^\n])*?`;
 const PRELOAD_CODE = [
@@ -119,7 +122,7 @@ const PRELOAD_CODE = [
 ].join('|');
 const FRAME_REST = String.raw`(?:(?!<br>|<\/)[^\n])*`;
 const PRELOAD_FRAME = new RegExp(`${FRAME_START}(?:${PRELOAD_CODE})${FRAME_REST}`, 'g');
-const QUEUE_RUNNER_FRAME = new RegExp(`${FRAME_START}\\(node:internal/(?:process/task_queues|timers):${FRAME_REST}`, 'g');
+const QUEUE_RUNNER_FRAME = new RegExp(`${FRAME_START}\\(node:internal/(?:process/task_queues|timers|async_hooks):${FRAME_REST}`, 'g');
 const LIBRARY_FRAMES = new RegExp(`(?:${FRAME_START}(?:node_modules/|(?<=[( ])node:|\\((?:<|&lt;)anonymous(?:>|&gt;)\\)|\\(native\\))${FRAME_REST})+`, 'g');
 const collapseLibraryFrames = (run: string) => `${/^(?:\n[ \t]*|<br>(?: &nbsp;)*)/.exec(run)?.[0] ?? ''}at <library frames>`;
 const HTTP_DATE = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/g;
