@@ -4,6 +4,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { OtlpConfig, OtlpProtocol } from '../../config/exporter.js';
 import { SDK_DIR } from '../guard.js';
 import { settledResource } from '../resource.js';
+import { serializeTraceRequest } from './otlp-protobuf.js';
 import type { Batch } from './span-batches.js';
 
 /** How the child learns where to send: one variable, read only by exit-export-child.js. */
@@ -35,12 +36,12 @@ export function exportBeforeExit(batches: Batch[], otlp: OtlpConfig, timeoutMill
  * they are: requests put one after the other are one request with all their spans
  * (protobuf merges repeated fields). An exit right after start can come before async
  * resource detection (container id, host id) has settled: send what is known, not an
- * SDK error.
+ * SDK error. Only JSON needs the exporters' bundle, which an exit within two seconds
+ * of start would otherwise load for nothing.
  */
 export function exitRequestBody(batches: Batch[], protocol: OtlpProtocol): Uint8Array | undefined {
-  const { JsonTraceSerializer, serializeTraceRequest } = require('./trace-exporters.js') as typeof import('./trace-exporters.js');
   const spans = batches.flatMap((batch) => (Array.isArray(batch) ? batch.map(withSettledResource) : []));
-  if (protocol === 'http/json') return JsonTraceSerializer.serializeRequest(spans);
+  if (protocol === 'http/json') return (require('./trace-exporters.js') as typeof import('./trace-exporters.js')).JsonTraceSerializer.serializeRequest(spans);
   const requests = batches.flatMap((batch) => (Array.isArray(batch) ? [] : [batch.request(settledResource)]));
   if (spans.length > 0) requests.push(serializeTraceRequest(spans));
   return Buffer.concat(requests);

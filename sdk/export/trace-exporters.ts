@@ -6,10 +6,8 @@ import { type ISerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper }
 import type { OtlpProtocol } from '../../config/exporter.js';
 import type { EncodedBatch } from './encoded-batch.js';
 import { serializeTraceRequest } from './otlp-protobuf.js';
-// The serialisers, also for the exit-time send (sdk/export/exit-export.ts): in this
-// bundle they are already loaded, or load in a few ms, when a process exits.
+// The JSON serialiser, also for the exit-time send over http/json (sdk/export/exit-export.ts).
 export { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-export { serializeTraceRequest } from './otlp-protobuf.js';
 
 type TraceExporterClass = new (config: object) => SpanExporter;
 type Spans = Parameters<typeof ProtobufTraceSerializer.serializeRequest>[0];
