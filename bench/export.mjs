@@ -38,7 +38,10 @@ async function step(ask, receiver, rate, seconds) {
 export async function measureExport({ receiver, rounds, seconds, searchSteps, log, configs = TRACED }) {
   const results = Object.fromEntries(configs.map((c) => [c.name, { sustained: [], maxCreated: [], maxReceived: [], maxDropped: [], maxDroppedShare: [], steps: [] }]));
   for (let round = 1; round <= rounds; round++) {
-    for (const config of configs) {
+    // Each round in another order: no configuration always runs first, or right after the same one.
+    const order = configs.map((_, i) => configs[(i + round - 1) % configs.length]);
+    if (round % 2 === 0) order.reverse();
+    for (const config of order) {
       const child = await startFixture(config, tracingEnv(receiver.grpcUrl, config.env));
       try {
         const ask = ipcClient(child);

@@ -4,6 +4,8 @@
 //
 //   no-esm-hook     no loader hook at all (what the hook costs a CommonJS app)
 //   no-redaction    Redaction.apply as a no-op (what it costs per span)
+//   null-send       batches written as usual but never sent: each export reports success at once
+//                   (what the sending costs, apart from writing the spans)
 //
 // (The in-thread hook and the exporter loaded at the first export, measured here first,
 // are now the product's: sdk/instrument/esm-hooks.ts, sdk/export/exporters.ts.)
@@ -29,6 +31,7 @@ if (require('node:worker_threads').isMainThread && markStarted()) {
   });
   require(`${dist}/sdk/diag.js`).setUpDiagnostics(config.logLevel);
   if (experiments.has('no-redaction')) require(`${dist}/sdk/spans/redaction.js`).Redaction.prototype.apply = () => {};
+  if (experiments.has('null-send')) require(`${dist}/sdk/export/span-batches.js`).SpanBatches.prototype.send = (_batch, done) => done?.();
   const started = require(`${dist}/sdk/start.js`).startSdk(config);
   const include = require(`${dist}/sdk/instrument/instrumentations.js`).patchedModuleNames(started.instrumentations);
   if (!experiments.has('no-esm-hook')) require(`${dist}/sdk/instrument/esm-hooks.js`).registerEsmHook(include);

@@ -60,6 +60,22 @@ const SETS = {
     official('official'),
     official('official, exporter none', { OTEL_TRACES_EXPORTER: 'none' }),
   ],
+  // What sending costs, apart from writing the spans (run with `read` or `hello`).
+  exportcost: [
+    bare,
+    experiment('ours, as the variant preload (control)', ''),
+    experiment('ours, batches written, never sent', 'null-send'),
+    experiment('ours, exporter none', '', { OTEL_TRACES_EXPORTER: 'none' }),
+  ],
+  // The read route (run with `read`): what each instrumentation on it costs.
+  readparts: [
+    bare,
+    ours('ours'),
+    ours('ours, without pg', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }),
+    ours('ours, without pino', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino' }),
+    ours('ours, http only', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }),
+    ours('ours, sampler always_off', { OTEL_TRACES_SAMPLER: 'always_off' }),
+  ],
   // Memory under load: V8's young generation (see semi-space.cjs).
   semispace: [
     bare,

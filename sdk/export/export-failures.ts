@@ -22,10 +22,11 @@ export interface ExportStart {
 export class ExportFailures {
   /** The start number of the export whose failure began the outage; undefined while exports work. */
   private failingSince: number | undefined;
-  /** Lost since the last line that gave a count: in failed exports, and dropped from a full queue. */
+  /** Lost since the last line that gave a count: in failed exports, dropped from a full queue, and unwritable. */
   private dropped = 0;
-  /** Whether some of those were dropped from a full queue (said so when exports work). */
-  private queueFull = false;
+  /** Of those, dropped from a full queue, and made by the app with values no message can hold: said with the count when exports work. */
+  private queueFullCount = 0;
+  private unwritableCount = 0;
   private lastQueueReport = -Infinity;
   private successes = 0;
   private exportsStarted = 0;
@@ -47,9 +48,29 @@ export class ExportFailures {
    * when no export failed (the backend is only slower than the load), at the next
    * successful export, at most once a minute.
    */
-  lost(count: number): void {
+  queueFull(count: number): void {
     this.dropped += count;
-    this.queueFull = true;
+    this.queueFullCount += count;
+  }
+
+  /**
+   * Items the app made with values no OTLP message can hold (a span name or event name
+   * that is not a string, a link without a span id: the api's types forbid them, its
+   * functions take them), each lost alone. Counted in the same number, and named as
+   * their own reason when that number is said.
+   */
+  unwritable(count: number): void {
+    this.dropped += count;
+    this.unwritableCount += count;
+  }
+
+  /** Why items were dropped while exports worked: each reason with its share when there are two. */
+  private reasons(): string {
+    const full = `the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE), the backend at ${this.endpoint} takes them slower than the service makes them`;
+    const unwritable = `the app gave them values no OTLP message can hold (a name or event name that is not a string, a link without a span id; OTEL_LOG_LEVEL=debug says which)`;
+    if (this.unwritableCount === 0) return full;
+    if (this.queueFullCount === 0) return unwritable;
+    return `${this.queueFullCount} as ${full}; ${this.unwritableCount} as ${unwritable}`;
   }
 
   /** When an export starts; pass the result to settled(). */
@@ -65,15 +86,16 @@ export class ExportFailures {
       if (this.failingSince !== undefined) {
         const dropped = count === undefined ? '' : ` (${this.dropped} ${this.what} were dropped while it failed)`;
         diag.warn(`exporting ${this.what} to ${this.endpoint} works again${dropped}`);
-      } else if (this.queueFull && this.now() - this.lastQueueReport >= QUEUE_REPORT_MILLIS) {
-        diag.warn(`${this.dropped} ${this.what} were dropped: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE), the backend at ${this.endpoint} takes them slower than the service makes them`);
+      } else if (this.dropped > 0 && this.now() - this.lastQueueReport >= QUEUE_REPORT_MILLIS) {
+        diag.warn(`${this.dropped} ${this.what} were dropped: ${this.reasons()}`);
         this.lastQueueReport = this.now();
-      } else if (this.queueFull) {
+      } else if (this.dropped > 0) {
         return; // counted on, for the next line
       }
       this.failingSince = undefined;
       this.dropped = 0;
-      this.queueFull = false;
+      this.queueFullCount = 0;
+      this.unwritableCount = 0;
       return;
     }
     if (this.successes > start.successes) return; // sent while the backend was still down; it is up now

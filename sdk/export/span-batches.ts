@@ -69,7 +69,7 @@ export class SpanBatches<B extends Batch = ReadableSpan[]> {
   add(span: ReadableSpan): void {
     if (this.closed) return;
     if (this.queued >= this.batch.maxQueueSize) {
-      this.failures.lost(1);
+      this.failures.queueFull(1);
       return;
     }
     let last = this.queue[this.queue.length - 1];
@@ -77,9 +77,9 @@ export class SpanBatches<B extends Batch = ReadableSpan[]> {
     try {
       this.format.add(last, span);
     } catch (error) {
-      // A value no OTLP message can hold (an app's non-string status message): this span is lost, not its batch.
+      // A value no OTLP message can hold (a span or event name that is not a string, a link without a span id: the api's types forbid them, its functions take them): this span is lost, not its batch.
       if (last.length === 0) this.queue.pop();
-      this.failures.lost(1);
+      this.failures.unwritable(1);
       diag.debug('a span could not be written for export:', error instanceof Error ? error.message : String(error));
       return;
     }

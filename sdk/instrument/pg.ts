@@ -9,15 +9,18 @@ import { failedInApp } from '../guard.js';
  *   handed out is most checkouts, takes microseconds, and was 2 of 5 spans of a
  *   request that runs two queries (`OTEL_PRELOAD_PG_POOL_CONNECT_SPANS=always` for
  *   every one). The pool's own check is read at the checkout: `idleCount`.
- * - with metrics off, no pool usage counters: instrumentation-pg listens to four
- *   events of every pool and recomputes its counters (and their attributes) on each
- *   checkout and release, for a meter that records nothing.
- * Both replace a method of this one instrumentation object (before it patches
+ * - with metrics off, no pool usage counters and no operation durations:
+ *   instrumentation-pg listens to four events of every pool and recomputes its
+ *   counters (and their attributes) on each checkout and release, and copies each
+ *   query's attributes and reads the clock twice for its duration histogram, all for
+ *   a meter that records nothing.
+ * Each replaces a method of this one instrumentation object (before it patches
  * pg-pool, which calls them when the app loads it); nothing else of pg changes.
  */
 interface PgInstrumentation {
   _getPoolConnectPatch?: () => (original: Connect) => Connect;
   _setPoolConnectEventListeners?: (pool: unknown) => void;
+  recordOperationDuration?: (attributes: unknown, startTime: unknown) => void;
 }
 type Connect = (this: Pool, callback?: unknown) => unknown;
 interface Pool {
@@ -26,7 +29,10 @@ interface Pool {
 
 export function tunePg(instrumentation: Instrumentation, options: { poolConnectSpans: PgPoolConnectSpans; metrics: boolean }): void {
   const pg = instrumentation as unknown as PgInstrumentation;
-  if (!options.metrics && typeof pg._setPoolConnectEventListeners === 'function') pg._setPoolConnectEventListeners = () => undefined;
+  if (!options.metrics) {
+    if (typeof pg._setPoolConnectEventListeners === 'function') pg._setPoolConnectEventListeners = () => undefined;
+    if (typeof pg.recordOperationDuration === 'function') pg.recordOperationDuration = () => undefined;
+  }
   const connectPatch = pg._getPoolConnectPatch;
   if (options.poolConnectSpans === 'always' || typeof connectPatch !== 'function') return;
   pg._getPoolConnectPatch = function getPoolConnectPatch(this: PgInstrumentation) {

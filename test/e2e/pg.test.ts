@@ -48,6 +48,7 @@ t.test('pool, transaction and error spans', async (t) => {
   const states = receiver.metrics.filter((m) => m.name === 'db.client.connection.count').flatMap((m) => m.dataPoints.map((p) => p.attributes['db.client.connection.state']));
   t.ok(states.includes('idle') || states.includes('used'), 'by connection state');
   t.ok(names.has('db.client.connection.pending_requests'), 'pending requests');
+  t.ok(names.has('db.client.operation.duration'), 'operation durations');
 });
 
 t.test('pg-pool.connect: a span for a checkout that waits (a new connection), none for an idle client handed out; every one with OTEL_PRELOAD_PG_POOL_CONNECT_SPANS=always', async (t) => {

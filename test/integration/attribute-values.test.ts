@@ -34,3 +34,21 @@ t.test('valid values are kept as they are, invalid ones dropped, at the start an
   t.same(spans.find((s) => s.name === 'inherited')?.attributes, { own: 'own' }, "only the object's own keys");
   t.notMatch(stderr, /TypeError|RangeError|Maximum call stack/, 'nothing thrown on the way');
 });
+
+t.test('spans no OTLP message can hold are lost alone: the app runs as it does bare, the spans around them arrive', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const script = fixture('scripts', 'unwritable-spans.js');
+  const env = appEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl });
+  const bare = await run(process.execPath, [script], { env });
+  const traced = await run(process.execPath, ['--import', registerPath, script], { env });
+  t.equal(traced.stdout, bare.stdout, 'the same output as bare');
+  const appLines = (stderr: string) => stderr.split('\n').filter((line) => !line.startsWith('otel-preload:')).join('\n');
+  t.equal(appLines(traced.stderr), appLines(bare.stderr), 'the same stderr as bare, once our own start-up line is removed');
+  t.match(traced.stderr, /warn: \d+ spans were dropped: the app gave them values no OTLP message can hold/, 'our one count says why they were lost');
+  t.notMatch(traced.stderr, /queue was full|failed/, 'not blamed on the queue or the backend');
+  const spans = await receiver.waitForSpans((all) => all.some((s) => s.name === 'after'));
+  const names = spans.map((s) => s.name);
+  t.ok(names.includes('before') && names.includes('after'), `the ordinary spans of the same batch arrive (got ${names.join(', ')})`);
+  t.notOk(names.includes('renamed') || names.includes('evented') || names.includes('linked'), 'not the spans that could not be written');
+});

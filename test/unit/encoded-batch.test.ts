@@ -64,7 +64,7 @@ t.test('a span no OTLP message can hold is lost alone, counted, and leaves nothi
   const exported: EncodedBatch[] = [];
   const failures = new ExportFailures('spans', 'http://collector:4317');
   let lost = 0;
-  failures.lost = (count: number) => void (lost += count);
+  failures.unwritable = (count: number) => void (lost += count);
   const batches = new SpanBatches({ export: (batch, done) => (exported.push(batch), done({ code: 0 })), shutdown: () => Promise.resolve() }, failures, { scheduledDelayMillis: 60_000, exportTimeoutMillis: 30_000, maxQueueSize: 64, maxExportBatchSize: 32 }, OTLP_PROTOBUF);
   batches.add(unwritable); // first in its batch
   for (const span of spans.slice(0, 3)) batches.add(span);

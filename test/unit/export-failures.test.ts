@@ -44,14 +44,14 @@ t.test('spans dropped from a full queue: one count with those of failed exports;
   const failed = { code: ExportResultCode.FAILED, error: new Error('deadline exceeded') };
 
   // A slow backend: the queue fills, exports still work.
-  failures.lost(40);
+  failures.queueFull(40);
   failures.settled(ok, 10, failures.started());
   t.same(lines, ['40 spans were dropped: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE), the backend at http://127.0.0.1:4317 takes them slower than the service makes them']);
-  failures.lost(5);
+  failures.queueFull(5);
   now += 30_000;
   failures.settled(ok, 10, failures.started());
   t.equal(lines.length, 1, 'not again within the minute');
-  failures.lost(2);
+  failures.queueFull(2);
   now += 31_000;
   failures.settled(ok, 10, failures.started());
   t.match(lines[1], /^7 spans were dropped: /, 'the next line counts all since the last');
@@ -59,10 +59,36 @@ t.test('spans dropped from a full queue: one count with those of failed exports;
   // A backend that hangs: the queue fills before the first export has failed; all of it is one outage.
   lines.length = 0;
   const hanging = failures.started();
-  failures.lost(100);
+  failures.queueFull(100);
   failures.settled(failed, 50, hanging);
-  failures.lost(20);
+  failures.queueFull(20);
   failures.settled(ok, 10, failures.started());
   t.equal(lines.length, 2, lines.join('\n'));
   t.match(lines[1], /works again \(170 spans were dropped while it failed\)$/, 'queue drops and failed exports, one number');
+});
+
+t.test('spans the app made unwritable are counted in the same number, with their own reason', async (t) => {
+  const lines: string[] = [];
+  const logger = { warn: (m: string) => lines.push(m), error() {}, info() {}, debug() {}, verbose() {} };
+  diag.setLogger(logger, DiagLogLevel.WARN);
+  t.teardown(() => diag.disable());
+  let now = 0;
+  const failures = new ExportFailures('spans', 'http://127.0.0.1:4317', () => now);
+  const ok = { code: ExportResultCode.SUCCESS };
+
+  failures.unwritable(3);
+  failures.settled(ok, 10, failures.started());
+  t.equal(lines.length, 1);
+  t.match(lines[0], /^3 spans were dropped: the app gave them values no OTLP message can hold/, 'not blamed on the queue or the backend');
+  t.notMatch(lines[0], /queue/);
+
+  now += 61_000;
+  failures.queueFull(40);
+  failures.unwritable(2);
+  failures.settled(ok, 10, failures.started());
+  t.match(lines[1], /^42 spans were dropped: 40 as the export queue was full .*; 2 as the app gave them values/, 'one number, each reason with its share');
+
+  now += 61_000;
+  failures.settled(ok, 10, failures.started());
+  t.equal(lines.length, 2, 'nothing dropped since: nothing said');
 });
