@@ -65,6 +65,7 @@ const SETS = {
     bare,
     experiment('ours, as the variant preload (control)', ''),
     experiment('ours, batches written, never sent', 'null-send'),
+    experiment('ours, sent from a worker thread', 'worker-send'),
     experiment('ours, exporter none', '', { OTEL_TRACES_EXPORTER: 'none' }),
   ],
   // The read route (run with `read`): what each instrumentation on it costs.
