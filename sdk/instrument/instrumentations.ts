@@ -3,6 +3,7 @@ import type { Config } from '../../config/index.js';
 import { isBuiltin } from 'node:module';
 import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage } from '../../config/instrumentation-catalog.js';
 import { ignoresPath } from '../http-server/ignore-paths.js';
+import { tuneKafkajs } from './kafkajs.js';
 import { tunePg } from './pg.js';
 
 type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
@@ -56,7 +57,9 @@ export function createInstrumentation(name: InstrumentationName, config: Config)
   const exports = BUNDLED[name]?.() ?? (require(instrumentationPackage(name)) as Record<string, unknown>);
   const Class = exports[INSTRUMENTATION_CLASSES[name]] as InstrumentationClass;
   const instrumentation = new Class(optionsFor(name, config));
-  if (name === 'pg') tunePg(instrumentation, { poolConnectSpans: config.instrumentations.pg.poolConnectSpans, metrics: config.metrics.exporters.length > 0 });
+  const metrics = config.metrics.exporters.length > 0;
+  if (name === 'pg') tunePg(instrumentation, { poolConnectSpans: config.instrumentations.pg.poolConnectSpans, metrics });
+  if (name === 'kafkajs') tuneKafkajs(instrumentation, { metrics });
   return instrumentation;
 }
 

@@ -21,11 +21,14 @@ t.test('send, sendBatch, eachMessage, eachBatch', async (t) => {
   const secret = `card-${randomBytes(4).toString('hex')}`;
   const app = await startApp(fixture('scripts', 'kafka-usage.js'), {
     waitForPort: false,
-    env: { KAFKA_BROKERS: services.kafkaBrokers, RUN_ID: run, SECRET_VALUE: secret, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl },
+    env: { KAFKA_BROKERS: services.kafkaBrokers, RUN_ID: run, SECRET_VALUE: secret, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_METRICS_EXPORTER: 'otlp' },
   });
   t.same(await app.exited, { code: 0, signal: null }, app.stderr());
   const { received } = app.jsonLines()[0] as { received: Received[] };
   t.equal(received.length, 4, 'all four messages consumed');
+  // With metrics on, the client's operation durations (flushed at exit); with them off, kafkajs is not asked for its request events.
+  const metricNames = new Set(receiver.metrics.map((metric) => metric.name));
+  t.ok(metricNames.has('messaging.client.operation.duration'), `messaging.client.operation.duration (got ${[...metricNames].join(', ')})`);
 
   const spans = receiver.spans;
   const publish = spans.find((s) => s.name === 'kafka-fixture.publish');
