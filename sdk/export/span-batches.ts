@@ -80,7 +80,7 @@ export class SpanBatches<B extends Batch = ReadableSpan[]> {
       // A value no OTLP message can hold (a span or event name that is not a string, a link without a span id: the api's types forbid them, its functions take them): this span is lost, not its batch.
       if (last.length === 0) this.queue.pop();
       this.failures.unwritable(1);
-      diag.debug('a span could not be written for export:', error instanceof Error ? error.message : String(error));
+      diag.debug(`a span could not be written for export (${typeof span.name === 'string' ? `"${span.name}"` : `a name of type ${typeof span.name}`}):`, error instanceof Error ? error.message : String(error));
       return;
     }
     this.queued += 1;
