@@ -1,15 +1,20 @@
 // What is said when exports fail, and how many items were lost.
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ExportFailures } from '../../sdk/export/export-failures.js';
+
+/** Our warning lines as diag gets them, for the length of the test. */
+function warnings(t: Test): string[] {
+  const lines: string[] = [];
+  diag.setLogger({ warn: (m: string) => lines.push(m), error() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+  t.teardown(() => diag.disable());
+  return lines;
+}
 
 // Exports overlap: the batch processor starts the next before the last has answered.
 t.test('one line when exports start failing, one when they work again, whatever order overlapping exports answer in', async (t) => {
-  const lines: string[] = [];
-  const logger = { warn: (m: string) => lines.push(m), error() {}, info() {}, debug() {}, verbose() {} };
-  diag.setLogger(logger, DiagLogLevel.WARN);
-  t.teardown(() => diag.disable());
+  const lines = warnings(t);
   const failures = new ExportFailures('spans', 'http://127.0.0.1:4317');
   const ok = { code: ExportResultCode.SUCCESS };
   const failed = { code: ExportResultCode.FAILED, error: new Error('connection refused') };
@@ -34,10 +39,7 @@ t.test('one line when exports start failing, one when they work again, whatever 
 });
 
 t.test('spans dropped from a full queue: one count with those of failed exports; while exports work, said at most once a minute', async (t) => {
-  const lines: string[] = [];
-  const logger = { warn: (m: string) => lines.push(m), error() {}, info() {}, debug() {}, verbose() {} };
-  diag.setLogger(logger, DiagLogLevel.WARN);
-  t.teardown(() => diag.disable());
+  const lines = warnings(t);
   let now = 0;
   const failures = new ExportFailures('spans', 'http://127.0.0.1:4317', () => now);
   const ok = { code: ExportResultCode.SUCCESS };
@@ -68,10 +70,7 @@ t.test('spans dropped from a full queue: one count with those of failed exports;
 });
 
 t.test('spans the app made unwritable are counted in the same number, with their own reason', async (t) => {
-  const lines: string[] = [];
-  const logger = { warn: (m: string) => lines.push(m), error() {}, info() {}, debug() {}, verbose() {} };
-  diag.setLogger(logger, DiagLogLevel.WARN);
-  t.teardown(() => diag.disable());
+  const lines = warnings(t);
   let now = 0;
   const failures = new ExportFailures('spans', 'http://127.0.0.1:4317', () => now);
   const ok = { code: ExportResultCode.SUCCESS };
