@@ -5,6 +5,7 @@
 // created − received is exactly what the batch processor dropped.
 import { spawn } from 'node:child_process';
 import { CONFIGS, ROOT, SPANS, tracingEnv } from './lib/configs.mjs';
+import { roundOrder } from './lib/order.mjs';
 import { ipcClient, stop, track } from './lib/proc.mjs';
 
 // Ours and the official register. Not the peers: dd-trace's spans do not go through the
@@ -38,10 +39,7 @@ async function step(ask, receiver, rate, seconds) {
 export async function measureExport({ receiver, rounds, seconds, searchSteps, log, configs = TRACED }) {
   const results = Object.fromEntries(configs.map((c) => [c.name, { sustained: [], maxCreated: [], maxReceived: [], maxDropped: [], maxDroppedShare: [], steps: [] }]));
   for (let round = 1; round <= rounds; round++) {
-    // Each round in another order: no configuration always runs first, or right after the same one.
-    const order = configs.map((_, i) => configs[(i + round - 1) % configs.length]);
-    if (round % 2 === 0) order.reverse();
-    for (const config of order) {
+    for (const config of roundOrder(configs, round)) {
       const child = await startFixture(config, tracingEnv(receiver.grpcUrl, config.env));
       try {
         const ask = ipcClient(child);

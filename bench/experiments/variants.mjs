@@ -13,6 +13,7 @@ import { CONFIGS, FASTIFY_OTEL, HELLO, OURS_SPECIFIER, OFFICIAL_SPECIFIER, OFFIC
 import { installCleanup, ipcClient, killAll, scratchDir, startApp, stop, timeToExit, track } from '../lib/proc.mjs';
 import { startReceiverProcess } from '../lib/receiver.mjs';
 import { prepareServices } from '../lib/services.mjs';
+import { roundOrder } from '../lib/order.mjs';
 import { summary, MB } from '../lib/stats.mjs';
 import { runCase } from '../load.mjs';
 import { measureExport } from '../export.mjs';
@@ -252,11 +253,7 @@ try {
   const services = route === 'db' || route === 'read' ? await prepareServices({ log: console.error }) : undefined;
   const results = new Map(variants.map((v) => [v.name, []]));
   for (let round = 1; round <= Number(options.rounds); round++) {
-    // Each round starts one variant further on, and every other round runs them in
-    // reverse, so that no variant always runs right after the same other (on this
-    // machine the second of two runs is often the slower).
-    const rotated = variants.map((_, i) => variants[(i + round - 1) % variants.length]);
-    for (const config of round % 2 === 0 ? rotated.reverse() : rotated) {
+    for (const config of roundOrder(variants, round)) {
       const r = await runCase({ route, config, receiver, services, connections: 10, warmupSeconds: Number(options.warmup), seconds: Number(options.seconds) });
       results.get(config.name).push(r);
       console.error(`  ${round} ${config.name}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuPerRequest.toFixed(0)} µs CPU/req (sys ${r.sysPerRequest.toFixed(0)}; ${Object.entries(r.threadsPerRequest ?? {}).map(([kind, micros]) => `${kind} ${micros.toFixed(0)}`).join(', ')}), p99 ${r.p99} ms, ${r.spansPerRequest.toFixed(2)} spans/req, rss ${(r.rssLoaded / MB).toFixed(0)} MB`);
