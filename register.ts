@@ -33,8 +33,8 @@ function main(): void {
   for (const warning of warnings) report.warn(warning);
 
   const started = sdk.startSdk(config);
-  sdk.registerEsmHook(started.esmModuleNames, (specifier, parentURL) => sdk.activateImport(started.activation, specifier, parentURL));
   sdk.installShutdown(started);
+  sdk.registerEsmHook(started.esmModuleNames, (specifier, parentURL) => sdk.activateImport(started.activation, specifier, parentURL), (message) => report.warn(message));
   report.info(sdk.startupLine(config, VERSION));
 }
 

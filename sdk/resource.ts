@@ -5,7 +5,21 @@ import type { DetectorName, ResourceConfig } from '../config/resource.js';
 
 /** Kubernetes sets the first; Docker and Podman leave the marker files. */
 export function runsInContainer(env: Env): boolean {
-  return env['KUBERNETES_SERVICE_HOST'] !== undefined || existsSync('/.dockerenv') || existsSync('/run/.containerenv');
+  return env['KUBERNETES_SERVICE_HOST'] !== undefined || exists('/.dockerenv') || exists('/run/.containerenv');
+}
+
+/** Whether Node's permission model (`--permission`), if on, lets this process read the file. */
+function mayRead(path: string): boolean {
+  return process.permission === undefined || process.permission.has('fs.read', path);
+}
+
+/** `existsSync`, except that Node's permission model (`--permission`) throws for a path it does not allow reading: not there, as far as we may know. */
+function exists(path: string): boolean {
+  try {
+    return existsSync(path);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -28,7 +42,7 @@ function withoutCommandArgs(detector: ResourceDetector): ResourceDetector {
  * every start: leave the attribute out instead.
  */
 function withoutMissingHostId(detector: ResourceDetector): ResourceDetector {
-  const hasMachineId = process.platform !== 'linux' || existsSync('/etc/machine-id') || existsSync('/var/lib/dbus/machine-id');
+  const hasMachineId = process.platform !== 'linux' || exists('/etc/machine-id') || exists('/var/lib/dbus/machine-id');
   if (hasMachineId) return detector;
   return {
     detect(config) {
@@ -67,6 +81,8 @@ function detectorsFor(name: DetectorName): ResourceDetector[] {
     case 'process':
       return [withoutCommandArgs(resources().processDetector)];
     case 'container':
+      // Under Node's permission model, cgroup files it may not read make the detector's id resolve to nothing, which the SDK warns about.
+      if (!mayRead('/proc/self/cgroup') || !mayRead('/proc/self/mountinfo')) return [];
       return [(require('@opentelemetry/resource-detector-container') as typeof import('@opentelemetry/resource-detector-container')).containerDetector];
     case 'env':
     case 'serviceinstance':

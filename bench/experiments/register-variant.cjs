@@ -37,7 +37,7 @@ if (require('node:worker_threads').isMainThread && markStarted()) {
   if (experiments.has('worker-send')) require(`${dist}/sdk/export/exporters.js`).createLazyOtlpSpanExporter = workerSender;
   const started = require(`${dist}/sdk/start.js`).startSdk(config);
   const include = require(`${dist}/sdk/instrument/instrumentations.js`).patchedModuleNames(started.instrumentations);
-  if (!experiments.has('no-esm-hook')) require(`${dist}/sdk/instrument/esm-hooks.js`).registerEsmHook(include);
+  if (!experiments.has('no-esm-hook')) require(`${dist}/sdk/instrument/esm-hooks.js`).registerEsmHook(include, undefined, console.warn);
   require(`${dist}/sdk/shutdown.js`).installShutdown(started);
 }
 

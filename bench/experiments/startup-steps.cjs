@@ -54,7 +54,7 @@ const sdkTotal = performance.now() - last;
 for (const [name, ms] of lazy) steps.push([`  in startSdk: ${name}`, ms]);
 steps.push(['  in startSdk: the rest (resource detection, constructors, enable() hooks)', sdkTotal - [...lazy.values()].reduce((a, b) => a + b, 0)]);
 last = performance.now();
-registerEsmHook(patchedModuleNames(started.instrumentations));
+registerEsmHook(patchedModuleNames(started.instrumentations), undefined, console.warn);
 step('registerEsmHook (module.register: starts the hooks thread)');
 installShutdown(started);
 step('installShutdown');

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { diag } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { OtlpConfig, OtlpProtocol } from '../../config/exporter.js';
 import { SDK_DIR } from '../guard.js';
@@ -19,6 +20,11 @@ export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
  */
 export function exportBeforeExit(batches: Batch[], otlp: OtlpConfig, timeoutMillis: number): void {
   if (batches.length === 0 || timeoutMillis <= 0) return;
+  if (process.permission?.has('child') === false) {
+    // Node's permission model without --allow-child-process: spawnSync would throw. Lost, and said so.
+    diag.warn(`${batches.reduce((spans, batch) => spans + batch.length, 0)} spans were not sent at exit: the child process that sends them is not allowed (node --permission without --allow-child-process)`);
+    return;
+  }
   const body = exitRequestBody(batches, otlp.protocol);
   if (body === undefined) return;
   spawnSync(process.execPath, [join(SDK_DIR, 'export', 'exit-export-child.js')], {

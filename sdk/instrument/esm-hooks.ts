@@ -14,18 +14,37 @@ type SyncHooks = typeof import('import-in-the-middle/register-hooks.mjs');
  * `module.register` starts a second V8 isolate (~60 ms, ~14 MB) and then makes every
  * `require` and `import` of the app a round trip to it (bench/PROFILING.md).
  */
-export function registerEsmHook(moduleNames: string[], onResolve?: (specifier: string, parentURL: string | undefined) => void): void {
-  // The version check alone: the hook module loads acorn and cjs-module-lexer, for nothing where Node cannot use it.
-  const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as Pick<SyncHooks, 'supportsSyncHooks'>;
-  if (moduleNames.length === 0 || !supportsSyncHooks()) {
-    if (moduleNames.length > 0) register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
-    // Activation still happens in the app's thread: a resolve hook alone works since 22.15, where the off-thread loader is used.
-    if (onResolve && typeof registerHooks === 'function') registerHooks({ resolve: observeResolve(onResolve, (specifier, context, nextResolve) => nextResolve(specifier, context)) });
-    return;
+export function registerEsmHook(moduleNames: string[], onResolve: ((specifier: string, parentURL: string | undefined) => void) | undefined, warn: (message: string) => void): void {
+  try {
+    const syncHooks = moduleNames.length > 0 ? inThreadHooks() : undefined;
+    if (syncHooks === undefined) {
+      if (moduleNames.length > 0) register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: moduleNames } });
+      // Activation still happens in the app's thread: a resolve hook alone works since 22.15, where the off-thread loader is used.
+      if (onResolve && typeof registerHooks === 'function') registerHooks({ resolve: observeResolve(onResolve, (specifier, context, nextResolve) => nextResolve(specifier, context)) });
+      return;
+    }
+    syncHooks.register({ include: moduleNames });
+    // One resolve hook for both: each one more is a function call on every require and import of the app.
+    registerHooks({ resolve: onResolve ? observeResolve(onResolve, resolveBuiltinsWithoutParent) : resolveBuiltinsWithoutParent });
+  } catch (error) {
+    // The SDK and the require hooks are already on: CommonJS stays traced (under --frozen-intrinsics import-in-the-middle cannot set Error.stackTraceLimit).
+    warn(`ES module imports are not traced, CommonJS requires are: the import hook could not be registered (${error instanceof Error ? error.message : String(error)})`);
   }
-  (require('import-in-the-middle/register-hooks.mjs') as SyncHooks).register({ include: moduleNames });
-  // One resolve hook for both: each one more is a function call on every require and import of the app.
-  registerHooks({ resolve: onResolve ? observeResolve(onResolve, resolveBuiltinsWithoutParent) : resolveBuiltinsWithoutParent });
+}
+
+/**
+ * import-in-the-middle's in-thread hook, where this Node has `module.registerHooks` and
+ * can `require` an ES module; undefined otherwise (older Node, or
+ * `--no-experimental-require-module`): the off-thread hook then.
+ */
+function inThreadHooks(): SyncHooks | undefined {
+  try {
+    // The version check alone first: the hook module loads acorn and cjs-module-lexer, for nothing where Node cannot use it.
+    const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as Pick<SyncHooks, 'supportsSyncHooks'>;
+    return supportsSyncHooks() ? (require('import-in-the-middle/register-hooks.mjs') as SyncHooks) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type ResolveHook = (specifier: string, context: ResolveHookContext, nextResolve: (specifier: string, context?: Partial<ResolveHookContext>) => ResolveFnOutput) => ResolveFnOutput;
