@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import type { Config } from '../config/index.js';
 import type { LogLevel } from '../config/diagnostics.js';
+import { writeOurLine } from './guard.js';
 
 const PREFIX = 'otel-preload:';
 
@@ -56,7 +57,7 @@ class StderrLogger implements DiagLogger {
       if (this.lastSeen.size > 200) this.lastSeen.clear();
       const held = seen !== undefined && seen.held > 0 ? ` (repeated ${seen.held} more times in the last minute)` : '';
       this.lastSeen.set(key, { at, held: 0 });
-      process.stderr.write(`${PREFIX} ${level === 'info' ? '' : `${level}: `}${text}${held}\n`);
+      writeOurLine(`${PREFIX} ${level === 'info' ? '' : `${level}: `}${text}${held}\n`);
     } catch {
       // Diagnostics must never be the reason the app fails (e.g. stderr closed).
     }

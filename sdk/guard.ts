@@ -1,5 +1,5 @@
 // Loaded before we know whether to start at all: node built-ins only, no OpenTelemetry package.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Our own version, for the start-up line (read once, from the package we ship in). */
@@ -44,8 +44,20 @@ export function markStarted(): boolean {
 
 /** For a failure before diagnostics are set up: print plainly, never throw. */
 export function reportEarly(message: string): void {
+  writeOurLine(`otel-preload: ${message}\n`);
+}
+
+/**
+ * A line of ours on stderr, written at once to its file descriptor: where stderr is
+ * a pipe nobody reads any more or a closed descriptor, the error is thrown here and
+ * the line dropped. Through `process.stderr` the same error comes later, as the
+ * stream's 'error' event, which crashes an app that never writes to stderr itself.
+ * On Linux `process.stderr` writes files, pipes and terminals synchronously too, so
+ * our lines keep their place among the app's.
+ */
+export function writeOurLine(line: string): void {
   try {
-    process.stderr.write(`otel-preload: ${message}\n`);
+    writeSync(2, line);
   } catch {
     // stderr may be closed; the app must not notice us either way.
   }

@@ -56,6 +56,8 @@ export function installShutdown(started: Started): void {
   const timeoutMillis = started.config.shutdownTimeoutMillis;
   const otlp: OtlpConfig | undefined = started.config.traces.exporters.includes('otlp') ? started.config.traces.otlp : undefined;
   let flushedOnEmptyLoop = false;
+  /** Set when a bounded flush starts: what an exit after it may still take is what is left of the same bound. */
+  let deadline: number | undefined;
   const sendUnexported = (withinMillis: number) => {
     if (otlp === undefined) return;
     try {
@@ -65,17 +67,27 @@ export function installShutdown(started: Started): void {
     }
   };
 
-  process.on('beforeExit', () => {
-    if (flushedOnEmptyLoop) return;
-    flushedOnEmptyLoop = true;
-    void bounded(started.flush(), timeoutMillis).then((outcome) => {
-      if (outcome === 'timeout') {
-        diag.warn(`spans not flushed within ${timeoutMillis} ms (OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS); exiting`);
-        // The exporter may still hold a socket open; the app itself was done, so exit as Node would have.
-        process.exit();
-      }
-    });
-  });
+  const onBeforeExit = () => {
+    try {
+      if (flushedOnEmptyLoop) return;
+      // A flush keeps the loop alive, and when it empties again Node emits 'beforeExit' once more, to
+      // every listener. Where the app listens too, its listeners must run as often as without us: the
+      // spans still owed go at 'exit' instead, synchronously (sendUnexported).
+      if (otlp !== undefined && process.listeners('beforeExit').some((listener) => listener !== onBeforeExit)) return;
+      flushedOnEmptyLoop = true;
+      deadline = Date.now() + timeoutMillis;
+      void bounded(started.flush(), timeoutMillis).then((outcome) => {
+        if (outcome === 'timeout') {
+          diag.warn(`spans not flushed within ${timeoutMillis} ms (OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS); exiting`);
+          // The exporter may still hold a socket open; the app itself was done, so exit as Node would have.
+          process.exit();
+        }
+      });
+    } catch (error) {
+      failedInApp('flushing spans as the event loop emptied', error);
+    }
+  };
+  process.on('beforeExit', onBeforeExit);
 
   for (const signal of SIGNALS) {
     let flushingBeforeDeath = false;
@@ -91,12 +103,12 @@ export function installShutdown(started: Started): void {
         return;
       }
       flushingBeforeDeath = true;
-      const deadline = Date.now() + timeoutMillis;
+      deadline = Date.now() + timeoutMillis;
       // Still listening while we flush, so that signal-exit waits for us instead of re-raising now.
       // A flush, not a shutdown: the app keeps answering requests until it dies, and their spans count too.
       void bounded(started.flush(), timeoutMillis).then(() => {
         // What ended during the flush, sent synchronously in the time left: nothing runs after the signal.
-        sendUnexported(deadline - Date.now());
+        sendUnexported((deadline ?? 0) - Date.now());
         process.removeListener(signal, onSignal);
         // Listeners left (signal-exit's, or the app's if it added one meanwhile) decide, as they would have:
         // given the signal now rather than a loop turn later, during which the app would answer more
@@ -109,7 +121,7 @@ export function installShutdown(started: Started): void {
   }
 
   process.on('uncaughtExceptionMonitor', (thrown) => endOnCrash(started, thrown));
-  process.on('exit', () => sendUnexported(timeoutMillis));
+  process.on('exit', () => sendUnexported(deadline === undefined ? timeoutMillis : deadline - Date.now()));
 }
 
 /**

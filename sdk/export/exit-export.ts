@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';

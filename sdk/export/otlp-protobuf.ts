@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 

@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { failedInApp, VERSION } from '../guard.js';
 import { recordThrown } from '../spans/exception-attributes.js';
-import { firstTimeOn, serverSpanOf } from './in-flight.js';
+import { firstTimeOn, recordOnServerSpan } from './in-flight.js';
 
 /**
  * An error thrown in an Express handler, or passed to `next(err)`, is recorded on
@@ -68,8 +68,7 @@ function record(error: unknown, req: ExpressRequest, res: unknown): void {
   try {
     // 'route' and 'router' are Express's routing signals, and a falsy value (0, '') is no error to Express either.
     if (!error || error === 'route' || error === 'router' || !firstTimeOn(req, error)) return;
-    const span = serverSpanOf(res) ?? trace.getActiveSpan();
-    recordThrown(span, error);
+    if (!recordOnServerSpan(res, error)) recordThrown(trace.getActiveSpan(), error);
   } catch (failure) {
     failedInApp('Express error recording', failure);
   }

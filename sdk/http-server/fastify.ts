@@ -1,8 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failedInApp, guarded } from '../guard.js';
-import { recordThrown } from '../spans/exception-attributes.js';
-import { firstTimeOn, hide, serverSpanOf } from './in-flight.js';
+import { firstTimeOn, hide, recordOnServerSpan } from './in-flight.js';
 import { ROUTE } from './route.js';
 
 /**
@@ -35,7 +34,7 @@ function setRoute(raw: RawRequest | undefined, url: unknown): void {
 
 function record(raw: RawRequest | undefined, response: ServerResponse | undefined, thrown: unknown): void {
   if (thrown === undefined || thrown === null || raw === undefined || !firstTimeOn(raw, thrown)) return;
-  recordThrown(serverSpanOf(response), thrown);
+  recordOnServerSpan(response, thrown);
 }
 
 /** Callback-style hooks: `done` is called whatever happens to our part, and only once. */

@@ -25,6 +25,8 @@ export interface InFlight {
   protocolVersion: string;
   startedAt: number;
   ended: boolean;
+  /** What the app threw on this request, and when (`performance.now()`): exception events written as the span ends (`recordOnServerSpan`). */
+  thrown: Array<{ value: unknown; at: number }> | undefined;
   /** Links of the list of open requests (`open`), undefined once ended. */
   previous: InFlight | undefined;
   next: InFlight | undefined;
@@ -36,8 +38,27 @@ export type TrackedResponse = ServerResponse & { [IN_FLIGHT]?: InFlight };
 
 /** The server span of the request this response answers, while it is open. */
 export function serverSpanOf(response: unknown): Span | undefined {
+  return openInFlight(response)?.span;
+}
+
+function openInFlight(response: unknown): InFlight | undefined {
   const inFlight = (response as TrackedResponse | undefined)?.[IN_FLIGHT];
-  return inFlight !== undefined && !inFlight.ended ? inFlight.span : undefined;
+  return inFlight !== undefined && !inFlight.ended ? inFlight : undefined;
+}
+
+/**
+ * What the app threw, to be an exception event on the open server span of the
+ * request this response answers; false when there is none. The event is written as
+ * the span ends, with the time it was thrown: V8 writes an Error's stack text the
+ * first time `stack` is read, with the message of that moment, and the app's own
+ * error handler runs after us and may change the message before it reads the
+ * stack (`err.message = 'GET /orders failed: ' + err.message`).
+ */
+export function recordOnServerSpan(response: unknown, thrown: unknown): boolean {
+  const inFlight = openInFlight(response);
+  if (inFlight === undefined) return false;
+  (inFlight.thrown ??= []).push({ value: thrown, at: performance.now() });
+  return true;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { failedInApp, VERSION } from '../guard.js';
-import { recordThrown } from '../spans/exception-attributes.js';
-import { firstTimeOn, serverSpanOf } from './in-flight.js';
+import { firstTimeOn, recordOnServerSpan } from './in-flight.js';
 
 /**
  * What a Koa app threw, recorded on the request's server span as the app threw it.
@@ -46,7 +45,7 @@ function recordingFirst(original: OnError): OnError {
     try {
       // Koa calls onerror(null) as a no-op (node-style callbacks), and may see one error twice.
       const res = this?.res as object | undefined;
-      if (error !== undefined && error !== null && res !== undefined && firstTimeOn(res, error)) recordThrown(serverSpanOf(res), error);
+      if (error !== undefined && error !== null && res !== undefined && firstTimeOn(res, error)) recordOnServerSpan(res, error);
     } catch (failure) {
       failedInApp('Koa error recording', failure);
     }

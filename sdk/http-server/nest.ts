@@ -1,8 +1,7 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { failedInApp, VERSION } from '../guard.js';
-import { recordThrown } from '../spans/exception-attributes.js';
-import { firstTimeOn, serverSpanOf } from './in-flight.js';
+import { firstTimeOn, recordOnServerSpan, serverSpanOf } from './in-flight.js';
 
 /**
  * NestJS on the request's server span, with no span of its own (upstream's
@@ -98,9 +97,8 @@ function record(exception: unknown, host: ArgumentsHost): void {
     const res = host?.getArgByIndex?.(1) as NestResponse | undefined;
     // A request-scoped route hands what its inner layer's filter threw to its outer one: once per error.
     if (res === undefined || res === null) return;
-    const span = spanOf(res);
-    if (span === undefined || !firstTimeOn(res, exception)) return;
-    recordThrown(span, exception);
+    if (spanOf(res) === undefined || !firstTimeOn(res, exception)) return;
+    if (!recordOnServerSpan(res, exception)) recordOnServerSpan(res.raw, exception);
   } catch (failure) {
     failedInApp('Nest error recording', failure);
   }

@@ -1,6 +1,7 @@
 import { type Attributes, type Context, context, type Histogram, type Meter, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { type RPCMetadata, RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { guarded } from '../guard.js';
@@ -76,6 +77,10 @@ interface Emitter {
   [IN_FLIGHT]?: InFlight;
 }
 
+/** EventEmitter's own emit, always called with Reflect.apply on the object it is meant for. */
+// eslint-disable-next-line @typescript-eslint/unbound-method
+const EVENT_EMITTER_EMIT = EventEmitter.prototype.emit;
+
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 /** How a span's request ended. */
@@ -114,7 +119,7 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
       const { attributes, method } = requestAttributes(request, scheme, redactedQueryParams, captureHeaders);
       const { span, active, metadata } = begin(attributes, method, request.headers);
       started = span;
-      const inFlight: InFlight = { span, context: active, metadata, request, response, stream: undefined, method, scheme, protocolVersion: request.httpVersion, startedAt: performance.now(), ended: false, previous: undefined, next: undefined };
+      const inFlight: InFlight = { span, context: active, metadata, request, response, stream: undefined, method, scheme, protocolVersion: request.httpVersion, startedAt: performance.now(), ended: false, thrown: undefined, previous: undefined, next: undefined };
       track(response, inFlight);
       track(request, inFlight);
       open.add(inFlight);
@@ -149,23 +154,51 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
    *
    * Both are own properties that the app does not see: not enumerable, so that the
    * request or response an app logs or inspects (an error holding the request) reads
-   * the same as without us.
+   * the same as without us. An object with an `emit` of its own already (a class
+   * field of a custom IncomingMessage or ServerResponse, often an arrow function
+   * bound to it) keeps it: its listeners run in the context Node gives them, and a
+   * response's 'close' is heard by a listener of ours instead.
+   *
+   * The context is entered with `attach` and left in `finally`, not with
+   * `context.with`: the app's listeners then run under one frame of ours instead of
+   * four (`with` goes through the API, the manager and AsyncLocalStorage.run), so an
+   * error a listener throws (a body parser's) has the stack it has without us, but
+   * for that frame.
    */
   function track(emitter: Emitter, inFlight: InFlight): void {
     hide(emitter, IN_FLIGHT, inFlight);
-    hide(emitter, 'emit', emitInRequestContext);
+    if (!Object.hasOwn(emitter, 'emit')) hide(emitter, 'emit', emitInRequestContext);
+    else if (inFlight.response !== undefined && inFlight.response === (emitter as unknown)) {
+      const { response } = inFlight;
+      response.once('close', () => onResponseClose(inFlight, response));
+    }
   }
 
-  function emitInRequestContext(this: Emitter, event: string | symbol): boolean {
-    const { emit } = Object.getPrototypeOf(this) as Emitter;
-    const inFlight = this[IN_FLIGHT];
-    if (event === 'close' && inFlight?.ended === false && inFlight.response !== undefined && inFlight.response === (this as unknown)) onResponseClose(inFlight, inFlight.response);
+  function emitInRequestContext(this: Emitter | undefined, event: string | symbol): boolean {
+    /* eslint-disable prefer-rest-params */
+    const inFlight = this?.[IN_FLIGHT];
+    // Called detached, or on another object (`req.emit.call(other, …)`): what EventEmitter's emit does with it, errors included.
+    if (this === undefined || this === null || inFlight === undefined) return Reflect.apply(EVENT_EMITTER_EMIT, this, arguments) as boolean;
+    const emit = emitWithoutUs(this);
+    if (event === 'close' && inFlight.ended === false && inFlight.response !== undefined && inFlight.response === (this as unknown)) onResponseClose(inFlight, inFlight.response);
     // No listener, or already inside: nothing to move (entering a context allocates, and most events have no listener of the app's).
     // `arguments`, not rest parameters: passed on as they came, with no array built per event.
-    /* eslint-disable prefer-rest-params */
-    if (inFlight === undefined || this.listenerCount(event) === 0 || context.active() === inFlight.context) return Reflect.apply(emit, this, arguments) as boolean;
-    return context.with(inFlight.context, Reflect.apply, undefined, emit, this, arguments) as boolean;
+    const outside = context.active();
+    if (this.listenerCount(event) === 0 || outside === inFlight.context) return Reflect.apply(emit, this, arguments) as boolean;
+    contextManager.attach(inFlight.context);
+    try {
+      return Reflect.apply(emit, this, arguments) as boolean;
+    } finally {
+      contextManager.attach(outside);
+    }
     /* eslint-enable prefer-rest-params */
+  }
+
+  /** The emit the object has without us: the first of its prototype chain that is not ours (an object made with `Object.create(req)` inherits ours). */
+  function emitWithoutUs(target: Emitter): Emitter['emit'] {
+    let prototype = Object.getPrototypeOf(target) as Emitter | null;
+    while (prototype !== null && prototype.emit === emitInRequestContext) prototype = Object.getPrototypeOf(prototype) as Emitter | null;
+    return prototype?.emit ?? EVENT_EMITTER_EMIT;
   }
 
   /**
@@ -188,6 +221,9 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
     const status = response?.statusCode ?? 0;
     let errorType: string | undefined;
     let statusMessage: string | undefined;
+    // Read now that the app's error handlers have run (recordOnServerSpan).
+    if (inFlight.thrown !== undefined) for (const { value, at } of inFlight.thrown) recordThrown(span, value, at);
+    inFlight.thrown = undefined;
     if (ending.how === 'finished' || headersSent) attributes['http.response.status_code'] = status;
     if (status >= 500 && status < 600 && (ending.how === 'finished' || headersSent)) errorType = String(status);
     else if (ending.how === 'crashed') {
@@ -244,7 +280,7 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
       }
       const { attributes, method, scheme } = http2Attributes(stream, headers, redactedQueryParams, captureHeaders);
       const { span, active, metadata } = begin(attributes, method, headers);
-      const inFlight: InFlight = { span, context: active, metadata, request: undefined, response: undefined, stream, method, scheme, protocolVersion: '2', startedAt: performance.now(), ended: false, previous: undefined, next: undefined };
+      const inFlight: InFlight = { span, context: active, metadata, request: undefined, response: undefined, stream, method, scheme, protocolVersion: '2', startedAt: performance.now(), ended: false, thrown: undefined, previous: undefined, next: undefined };
       track(stream as unknown as Emitter, inFlight);
       open.add(inFlight);
       entered = active;

@@ -3,6 +3,7 @@ import type { Config } from '../../config/index.js';
 import { isBuiltin } from 'node:module';
 import { INSTRUMENTATION_CLASSES, INSTRUMENTED_MODULES, type InstrumentationName, instrumentationPackage } from '../../config/instrumentation-catalog.js';
 import { ignoresPath } from '../http-server/ignore-paths.js';
+import { carriesTraceparent, rawHeaderArray, tuneHttp } from './http-client.js';
 import { tuneKafkajs } from './kafkajs.js';
 import { tunePg } from './pg.js';
 
@@ -60,6 +61,7 @@ export function createInstrumentation(name: InstrumentationName, config: Config)
   const metrics = config.metrics.exporters.length > 0;
   if (name === 'pg') tunePg(instrumentation, { poolConnectSpans: config.instrumentations.pg.poolConnectSpans, metrics });
   if (name === 'kafkajs') tuneKafkajs(instrumentation, { metrics });
+  if (name === 'http') tuneHttp(instrumentation);
   return instrumentation;
 }
 
@@ -92,6 +94,7 @@ function optionsFor(name: InstrumentationName, { instrumentations: config, redac
         // Incoming requests get their spans from sdk/http-server unless the user switched back.
         disableIncomingRequestInstrumentation: config.http.serverSpans === 'diagnostics_channel',
         ignoreIncomingRequestHook: (request: { url?: string }) => ignoresPath(config.http.ignorePaths, request.url),
+        ignoreOutgoingRequestHook: rawHeaderArray,
         redactedQueryParams: redaction.redactedQueryParams,
         redactedQueryParamsServer: redaction.redactedQueryParams,
         ...(redaction.captureHeaders.length > 0 ? { headersToSpanAttributes: { server: headers, client: headers } } : {}),
@@ -106,6 +109,7 @@ function optionsFor(name: InstrumentationName, { instrumentations: config, redac
       const headers = redaction.captureHeaders;
       return {
         startSpanHook: (request: { origin: string; path: string }) => redactedUrl(request, redaction.redactedQueryParams),
+        ignoreRequestHook: carriesTraceparent,
         ...(headers.length > 0 ? { headersToSpanAttributes: { requestHeaders: headers, responseHeaders: headers } } : {}),
       } as InstrumentationConfig;
     }

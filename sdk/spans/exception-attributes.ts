@@ -50,11 +50,11 @@ export function exceptionAttributes(thrown: unknown): Attributes {
   }
 }
 
-/** An `exception` event on the span for the thrown value; never throws, whatever the value or the span. */
-export function recordThrown(span: Span | undefined, thrown: unknown): void {
+/** An `exception` event on the span for the thrown value (at `time`, else now); never throws, whatever the value or the span. */
+export function recordThrown(span: Span | undefined, thrown: unknown, time?: number): void {
   if (span === undefined) return;
   try {
-    span.addEvent('exception', exceptionAttributes(thrown));
+    span.addEvent('exception', exceptionAttributes(thrown), time);
   } catch {
     // Recording must never become the app's error.
   }
