@@ -183,8 +183,9 @@ export function traceHttpServers(options: ServerSpanOptions): HttpServerTracing 
     if (event === 'close' && inFlight.ended === false && inFlight.response !== undefined && inFlight.response === (this as unknown)) onResponseClose(inFlight, inFlight.response);
     // No listener, or already inside: nothing to move (entering a context allocates, and most events have no listener of the app's).
     // `arguments`, not rest parameters: passed on as they came, with no array built per event.
+    if (this.listenerCount(event) === 0) return Reflect.apply(emit, this, arguments) as boolean;
     const outside = context.active();
-    if (this.listenerCount(event) === 0 || outside === inFlight.context) return Reflect.apply(emit, this, arguments) as boolean;
+    if (outside === inFlight.context) return Reflect.apply(emit, this, arguments) as boolean;
     contextManager.attach(inFlight.context);
     try {
       return Reflect.apply(emit, this, arguments) as boolean;

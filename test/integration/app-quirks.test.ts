@@ -3,8 +3,8 @@
 // stack is read, a global removed. Each runs bare and traced and must print and end
 // the same; what it does is traced.
 import { spawn } from 'node:child_process';
-import t from 'tap';
-import { startReceiver } from '../../receiver/index.js';
+import t, { type Test } from 'tap';
+import { type Receiver, startReceiver } from '../../receiver/index.js';
 import { appEnv, fixture, registerPath, startApp } from '../helpers/app.js';
 
 const OURS = /^otel-preload: .*\n/gm;
@@ -21,12 +21,18 @@ async function run(script: string, traced: boolean, env: Record<string, string>)
   return { exit, stdout: app.stdout(), stderr: traced ? app.stderr().replace(OURS, '') : app.stderr() };
 }
 
-t.test("a request's emit: the app's own kept, misuses answered as EventEmitter's, one frame of ours under a listener", async (t) => {
+/** A receiver of the test's own, and the fixture run bare and traced (exporting to it) side by side, with the same exit required. */
+async function bareAndTraced(t: Test, script: string, env: Record<string, string> = {}): Promise<{ bare: Run; traced: Run; receiver: Receiver }> {
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
-  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl };
-  const [bare, traced] = await Promise.all([run(fixture('quirks', 'emitters.js'), false, env), run(fixture('quirks', 'emitters.js'), true, env)]);
-  t.same(traced.exit, bare.exit);
+  const withEndpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, ...env };
+  const [bare, traced] = await Promise.all([run(script, false, withEndpoint), run(script, true, withEndpoint)]);
+  t.same(traced.exit, bare.exit, 'the same exit');
+  return { bare, traced, receiver };
+}
+
+t.test("a request's emit: the app's own kept, misuses answered as EventEmitter's, one frame of ours under a listener", async (t) => {
+  const { bare, traced, receiver } = await bareAndTraced(t, fixture('quirks', 'emitters.js'));
   t.equal(traced.stdout, bare.stdout, 'the same outcomes, and the same stack frames outside our files');
   t.match(bare.stdout, /own emit of the request: end\nown emit of the response: finish/, "the custom classes' own emit ran");
   t.match(bare.stdout, /on an object made from the request returned false/);
@@ -36,12 +42,7 @@ t.test("a request's emit: the app's own kept, misuses answered as EventEmitter's
 });
 
 t.test("'beforeExit': the app's listener runs once, and the spans are sent at exit", async (t) => {
-  const receiver = await startReceiver();
-  t.teardown(() => receiver.close());
-  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl, OTEL_BSP_SCHEDULE_DELAY: '60000' };
-  const bare = await run(fixture('quirks', 'before-exit.js'), false, env);
-  const traced = await run(fixture('quirks', 'before-exit.js'), true, env);
-  t.same(traced.exit, bare.exit);
+  const { bare, traced, receiver } = await bareAndTraced(t, fixture('quirks', 'before-exit.js'), { OTEL_BSP_SCHEDULE_DELAY: '60000' });
   t.equal(traced.stdout, bare.stdout);
   t.equal(bare.stdout, 'got 200\nbeforeExit 1 0\nexit 0\n');
   t.equal(traced.stderr, bare.stderr);
@@ -59,27 +60,26 @@ function withStderrUnread(script: string, traced: boolean, env: Record<string, s
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })));
 }
 
-t.test('a stderr nobody reads, and no global Buffer: the app ends as bare', async (t) => {
+t.test('a stderr nobody reads: our lines are dropped, not an EPIPE that ends the app', async (t) => {
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl };
   const bare = await withStderrUnread(fixture('quirks', 'quiet.js'), false, env);
   const traced = await withStderrUnread(fixture('quirks', 'quiet.js'), true, env);
   t.same(bare, { code: 0, stdout: 'done 200\n' });
-  t.same(traced, bare, 'our start-up line could not be written: dropped, not the EPIPE that ends the app');
-  const [bareWithout, tracedWithout] = await Promise.all([run(fixture('quirks', 'quiet.js'), false, { ...env, DELETE_BUFFER: '1' }), run(fixture('quirks', 'quiet.js'), true, { ...env, DELETE_BUFFER: '1' })]);
-  // Our own code takes Buffer from node:buffer; the exporter's gRPC stack needs the global, and its failure is one warning of ours.
-  t.same(tracedWithout, bareWithout, 'without globalThis.Buffer: the same run');
+  t.same(traced, bare, 'our start-up line could not be written, and the app ends as bare');
   const spans = await receiver.waitForSpans((all) => all.length >= 2);
-  t.same(spans.map((span) => span.kind).sort(), ['client', 'server'], 'with stderr unread, the spans are sent');
+  t.same(spans.map((span) => span.kind).sort(), ['client', 'server'], 'the spans are sent');
+});
+
+t.test('no global Buffer: the app runs as bare', async (t) => {
+  // Our own code takes Buffer from node:buffer; the exporter's gRPC stack needs the global, and its failure is one warning of ours.
+  const { bare, traced } = await bareAndTraced(t, fixture('quirks', 'quiet.js'), { DELETE_BUFFER: '1' });
+  t.same(traced, bare);
 });
 
 t.test("an error handler that changes the message before it reads the stack: the app's stack, and the event has it too", async (t) => {
-  const receiver = await startReceiver();
-  t.teardown(() => receiver.close());
-  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl };
-  const [bare, traced] = await Promise.all([run(fixture('frameworks', 'error-message.js'), false, env), run(fixture('frameworks', 'error-message.js'), true, env)]);
-  t.same(traced.exit, bare.exit);
+  const { bare, traced, receiver } = await bareAndTraced(t, fixture('frameworks', 'error-message.js'));
   t.equal(traced.stdout, bare.stdout);
   t.equal(bare.stdout, 'Error: GET /express failed: db timeout\n/express 500\nError: GET /fastify failed: db timeout\n/fastify 500\n');
   const spans = await receiver.waitForSpans((all) => all.filter((span) => span.kind === 'server').length >= 2);
@@ -92,11 +92,7 @@ t.test("an error handler that changes the message before it reads the stack: the
 });
 
 t.test('outgoing requests leave as the app sends them: https defaultPort, raw header arrays, its own traceparent on fetch', async (t) => {
-  const receiver = await startReceiver();
-  t.teardown(() => receiver.close());
-  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl };
-  const [bare, traced] = await Promise.all([run(fixture('quirks', 'outgoing.js'), false, env), run(fixture('quirks', 'outgoing.js'), true, env)]);
-  t.same(traced.exit, bare.exit);
+  const { bare, traced, receiver } = await bareAndTraced(t, fixture('quirks', 'outgoing.js'));
   t.equal(traced.stdout, bare.stdout, 'the same ports reached and the same headers received');
   t.match(bare.stdout, /defaultPort in the options: secure\n.*defaultPort of the agent: secure\nraw header array: \[\["Host","example\.test"\]/);
   t.equal(traced.stderr, bare.stderr);
