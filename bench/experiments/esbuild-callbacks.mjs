@@ -7,7 +7,8 @@
 // - empty: a plugin whose filter matches no file (what registering costs);
 // - pass-through: a callback that returns nothing, on exactly the files ours changes;
 // - ours: otel-preload/esbuild;
-// - answers ready: ours' answers for those files, made before the build (our work off its path).
+// - answers ready: ours' answers for those files, made before the build (our work off its path);
+// - ours' filter, answers ready: the same answers, on the files ours' own pattern matches (what matching it costs).
 // pass-through ÷ none is the price of esbuild waiting for this process to answer,
 // whatever the answer; ours ÷ pass-through is our own work. Run it again with
 // GOMAXPROCS=3 (esbuild's Go service reads it when it starts) to see the wait go away
@@ -50,6 +51,11 @@ const variants = {
   ours: () => [otelPreload()],
   // Our answers, made before the build: what is left when our own work is off the build's path.
   'answers ready': () => [{ name: 'answers-ready', setup: (b) => b.onLoad({ filter: exactly }, (args) => answers.get(args.path)) }],
+  // Ours' own filter with our answers made before the build: what matching that pattern costs esbuild.
+  "ours' filter, answers ready": () => {
+    const plugin = otelPreload();
+    return [{ name: 'ours-filter', setup: (b) => plugin.setup({ ...b, initialOptions: b.initialOptions, onLoad: (filter) => b.onLoad(filter, (args) => answers.get(args.path)) }) }];
+  },
 };
 const times = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
 for (let round = 0; round <= Number(options.rounds); round++) {
