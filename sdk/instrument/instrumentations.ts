@@ -6,6 +6,7 @@ import { ignoresPath } from '../http-server/ignore-paths.js';
 import { carriesTraceparent, rawHeaderArray, tuneHttp } from './http-client.js';
 import { tuneKafkajs } from './kafkajs.js';
 import { tunePg } from './pg.js';
+import { redisStatement } from './redis.js';
 
 type InstrumentationClass = new (config?: InstrumentationConfig) => Instrumentation;
 
@@ -116,6 +117,10 @@ function optionsFor(name: InstrumentationName, { instrumentations: config, redac
     case 'pg':
       // Statements are recorded as written; parameter values never are.
       return { enhancedDatabaseReporting: false } as InstrumentationConfig;
+    case 'redis':
+    case 'ioredis':
+      // Keys, not values (redis.ts).
+      return { dbStatementSerializer: redisStatement } as InstrumentationConfig;
     case 'pino':
       return { logKeys: config.pino.logKeys, disableLogSending: !config.pino.sendLogs } as InstrumentationConfig;
     default:

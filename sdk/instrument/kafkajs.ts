@@ -1,18 +1,36 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 
 /**
- * instrumentation-kafkajs, without what feeds only its metrics while metrics are off:
- * it listens to the REQUEST instrumentation event of every producer and consumer, so
- * that kafkajs builds an event for each protocol request (each produce, each fetch of
- * a consumer's poll loop) and the listener splits the broker's address and builds the
- * histogram's attributes, for a meter that records nothing. Replaces one method of
- * this one instrumentation object; the spans and the propagation are unchanged.
+ * instrumentation-kafkajs, tuned where it costs or changes something for nothing:
+ * - with metrics off, without what feeds only its metrics: it listens to the REQUEST
+ *   instrumentation event of every producer and consumer, so that kafkajs builds an
+ *   event for each protocol request (each produce, each fetch of a consumer's poll
+ *   loop) and the listener splits the broker's address and builds the histogram's
+ *   attributes, for a meter that records nothing;
+ * - a message the app froze: the instrumentation assigns `headers` on the app's
+ *   message object to carry `traceparent`, which throws there and failed the app's
+ *   `send` ("Cannot add property headers, object is not extensible", "Cannot assign
+ *   to read only property 'headers'"). Such a message gets its span from a copy and
+ *   is sent as the app gave it, without the trace context it cannot hold.
+ * Replaces methods of this one instrumentation object; nothing else changes.
  */
 interface KafkajsInstrumentation {
   _setKafkaEventListeners?: (client: unknown) => void;
+  _startProducerSpan?: (this: KafkajsInstrumentation, topic: unknown, message: unknown, ...rest: unknown[]) => unknown;
 }
 
 export function tuneKafkajs(instrumentation: Instrumentation, options: { metrics: boolean }): void {
   const kafkajs = instrumentation as unknown as KafkajsInstrumentation;
   if (!options.metrics && typeof kafkajs._setKafkaEventListeners === 'function') kafkajs._setKafkaEventListeners = () => undefined;
+  const startProducerSpan = kafkajs._startProducerSpan;
+  if (typeof startProducerSpan !== 'function') return;
+  kafkajs._startProducerSpan = function (this: KafkajsInstrumentation, topic, message, ...rest) {
+    return startProducerSpan.call(this, topic, typeof message === 'object' && message !== null && !canTakeHeaders(message) ? { ...message } : message, ...rest);
+  };
+}
+
+/** Whether `message.headers = …` works: a writable `headers` of its own, or room for one. */
+function canTakeHeaders(message: object): boolean {
+  const own = Object.getOwnPropertyDescriptor(message, 'headers');
+  return own !== undefined ? own.writable === true || own.set !== undefined : Object.isExtensible(message);
 }

@@ -1,7 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { RedactionConfig } from '../../config/redaction.js';
-import { withoutLiterals } from './sql-literals.js';
+import { dialectOf, type SqlDialect, withoutLiterals } from './sql-literals.js';
 
 /**
  * Attributes some instrumentations record that can carry business data or
@@ -34,7 +34,7 @@ export class Redaction {
     for (const key of STATEMENT_ATTRIBUTES) {
       const statement = attributes[key];
       if (typeof statement !== 'string') continue;
-      if (this.config.sqlLiterals === 'redact') attributes[key] = redactedStatement(statement);
+      if (this.config.sqlLiterals === 'redact') attributes[key] = redactedStatement(statement, dialectOf(attributes['db.system.name'] ?? attributes['db.system']));
       database = true;
     }
     if (span.status.code === SpanStatusCode.ERROR) this.databaseErrors.redact(span, database);
@@ -49,13 +49,15 @@ const redactedStatements = new Map<string, string>();
 const CACHED_STATEMENTS = 512;
 const CACHED_STATEMENT_LENGTH = 2048;
 
-function redactedStatement(statement: string): string {
-  let redacted = redactedStatements.get(statement);
+function redactedStatement(statement: string, dialect: SqlDialect): string {
+  // A statement read as MySQL is kept under its own key: the same text can hold other literals there.
+  const key = dialect === 'standard' ? statement : `${dialect}\0${statement}`;
+  let redacted = redactedStatements.get(key);
   if (redacted !== undefined) return redacted;
-  redacted = withoutLiterals(statement);
+  redacted = withoutLiterals(statement, dialect);
   if (statement.length <= CACHED_STATEMENT_LENGTH) {
     if (redactedStatements.size >= CACHED_STATEMENTS) redactedStatements.clear();
-    redactedStatements.set(statement, redacted);
+    redactedStatements.set(key, redacted);
   }
   return redacted;
 }

@@ -91,7 +91,8 @@ for (const script of ['app.js', 'app.mjs']) {
       }
     }
     t.equal(traceIds.size, ids.length, 'one trace per request');
-    t.notOk(json(spans).includes(secret), 'the value written (SET, the query parameter) appears in no span');
+    t.notOk(json(spans).includes(secret), 'the value written (SET, the query parameter, a literal, a set member, a script argument) appears in no span');
+    t.notOk(json(spans).toLowerCase().includes(Buffer.from(secret).toString('hex')), 'nor its hexadecimal literal');
   });
 
   t.test(`${script}: with mysql2, ioredis and redis disabled by name, their spans vanish (the proof above is the preload's)`, async (t) => {

@@ -60,3 +60,20 @@ t.test('send, sendBatch, eachMessage, eachBatch', async (t) => {
   t.notOk(all.includes(secret), 'message values are never recorded');
   t.notOk(all.includes('order-1'), 'message keys are never recorded');
 });
+
+t.test("a message the app froze: sent as bare, with its producer span", async (t) => {
+  const services = await requireServices();
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const env = { KAFKA_BROKERS: services.kafkaBrokers, RUN_ID: randomBytes(4).toString('hex'), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl };
+  const run = async (nodeArgs?: string[]) => {
+    const app = await startApp(fixture('scripts', 'kafka-frozen-message.js'), { env, waitForPort: false, ...(nodeArgs ? { nodeArgs } : {}) });
+    return { exit: await app.exited, stdout: app.stdout() };
+  };
+  const bare = await run([]);
+  const traced = await run();
+  t.same(traced, bare);
+  t.equal(bare.stdout, 'frozen, no headers: sent {"value":"a"}\nfrozen, its own headers: sent {"value":"b","headers":{"app":"x"}}\n');
+  const spans = await receiver.waitForSpans((all) => all.filter((span) => span.kind === 'producer').length >= 2);
+  t.equal(spans.filter((span) => span.kind === 'producer').length, 2, 'a producer span for each');
+});

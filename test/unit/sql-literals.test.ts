@@ -1,6 +1,6 @@
 import t from 'tap';
 import { withoutQuotedValues } from '../../sdk/spans/redaction.js';
-import { withoutLiterals } from '../../sdk/spans/sql-literals.js';
+import { dialectOf, withoutLiterals } from '../../sdk/spans/sql-literals.js';
 
 t.test('literals become ?, the statement shape stays', async (t) => {
   const rows: [string, string][] = [
@@ -13,8 +13,24 @@ t.test('literals become ?, the statement shape stays', async (t) => {
     ["SELECT 'unterminated", 'SELECT ?'],
     ['SELECT now()', 'SELECT now()'],
     ['', ''],
+    // A backslash escapes only in E'' strings; hexadecimal and binary numbers are literals.
+    ["SELECT E'it\\'s hunter2', 'C:\\' AS path, 0xDEADBEEF, 0b1011 FROM t", 'SELECT ?, ? AS path, ?, ? FROM t'],
   ];
   for (const [sql, expected] of rows) t.equal(withoutLiterals(sql), expected, sql);
+});
+
+t.test('MySQL and MariaDB: double quotes, backslash escapes, backticks, hexadecimal', async (t) => {
+  t.equal(dialectOf('mysql'), 'mysql');
+  t.equal(dialectOf('mariadb'), 'mysql');
+  t.equal(dialectOf('postgresql'), 'standard');
+  t.equal(dialectOf(undefined), 'standard');
+  const rows: [string, string][] = [
+    ['SELECT "alice@example.com" AS dq, \'it\\\'s hunter2\' AS bs, 0xDEADBEEF AS hx, x\'CAFE\' AS hx2', 'SELECT ? AS dq, ? AS bs, ? AS hx, ? AS hx2'],
+    ["SELECT * FROM `it's a table` WHERE `col``x` = 'a\\\\' AND b = \"q\\\"uote\"", "SELECT * FROM `it's a table` WHERE `col``x` = ? AND b = ?"],
+    ["SELECT 5--1, 2 -- a comment 7\nFROM t # another 8\nWHERE c = ?", 'SELECT ?--?, ? -- a comment 7\nFROM t # another 8\nWHERE c = ?'],
+    ["INSERT INTO t VALUES (_utf8mb4'secret', N'also', b'0101')", 'INSERT INTO t VALUES (_utf8mb4?, ?, ?)'],
+  ];
+  for (const [sql, expected] of rows) t.equal(withoutLiterals(sql, 'mysql'), expected, sql);
 });
 
 t.test('database error messages lose the values the server quotes in them', async (t) => {
