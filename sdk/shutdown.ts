@@ -22,6 +22,18 @@ function bounded(work: Promise<void>, timeoutMillis: number): Promise<'done' | '
   });
 }
 
+/** The next 'beforeExit' goes to no listener (Node then finds the loop empty and exits); `process.emit` is the app's again after it. */
+function skipNextBeforeExit(): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with Reflect.apply on the process, as Node calls it
+  const emit = process.emit;
+  const skipping = function (this: NodeJS.Process, event: string | symbol): boolean {
+    if (event !== 'beforeExit') return Reflect.apply(emit, this, arguments) as boolean; // eslint-disable-line prefer-rest-params
+    if (process.emit === skipping) process.emit = emit;
+    return false;
+  };
+  process.emit = skipping as typeof process.emit;
+}
+
 /**
  * signal-exit (in many libraries and CLIs) adds a listener per signal that runs
  * cleanup and re-raises the signal when all listeners left are its own. It means
@@ -70,18 +82,29 @@ export function installShutdown(started: Started): void {
   const onBeforeExit = () => {
     try {
       if (flushedOnEmptyLoop) return;
-      // A flush keeps the loop alive, and when it empties again Node emits 'beforeExit' once more, to
-      // every listener. Where the app listens too, its listeners must run as often as without us: the
-      // spans still owed go at 'exit' instead, synchronously (sendUnexported).
-      if (otlp !== undefined && process.listeners('beforeExit').some((listener) => listener !== onBeforeExit)) return;
       flushedOnEmptyLoop = true;
+      // Registered at start, ours runs before the app's own listeners: what they add to the loop is seen once they have run.
+      const before = process.getActiveResourcesInfo().length;
+      process.nextTick(() => flushOnEmptyLoop(before));
+    } catch (error) {
+      failedInApp('flushing spans as the event loop emptied', error);
+    }
+  };
+  const flushOnEmptyLoop = (resourcesBefore: number) => {
+    try {
+      // The flush keeps the loop alive, and when it empties again Node emits 'beforeExit' once more. Without
+      // us it would too if the app's listeners just gave the loop more to do; if not, that emission is ours
+      // alone, and no listener of the app's hears it (a pino transport's flush, a job's own summary).
+      if (process.getActiveResourcesInfo().length <= resourcesBefore) skipNextBeforeExit();
       deadline = Date.now() + timeoutMillis;
       void bounded(started.flush(), timeoutMillis).then((outcome) => {
-        if (outcome === 'timeout') {
-          diag.warn(`spans not flushed within ${timeoutMillis} ms (OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS); exiting`);
-          // The exporter may still hold a socket open; the app itself was done, so exit as Node would have.
-          process.exit();
+        if (outcome === 'done') {
+          deadline = undefined;
+          return;
         }
+        diag.warn(`spans not flushed within ${timeoutMillis} ms (OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS); exiting`);
+        // The exporter may still hold a socket open; the app itself was done, so exit as Node would have.
+        process.exit();
       });
     } catch (error) {
       failedInApp('flushing spans as the event loop emptied', error);

@@ -20,12 +20,11 @@ export const EXIT_EXPORT_ENV = 'OTEL_PRELOAD_EXIT_EXPORT';
  * at most `timeoutMillis`.
  */
 export function exportBeforeExit(batches: Batch[], otlp: OtlpConfig, timeoutMillis: number): void {
-  if (batches.length === 0 || timeoutMillis <= 0) return;
-  if (process.permission?.has('child') === false) {
-    // Node's permission model without --allow-child-process: spawnSync would throw. Lost, and said so.
-    diag.warn(`${batches.reduce((spans, batch) => spans + batch.length, 0)} spans were not sent at exit: the child process that sends them is not allowed (node --permission without --allow-child-process)`);
-    return;
-  }
+  if (batches.length === 0) return;
+  const lost = (why: string) => diag.warn(`${batches.reduce((spans, batch) => spans + batch.length, 0)} spans were not sent at exit: ${why}`);
+  if (timeoutMillis <= 0) return lost('the shutdown bound had passed (OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS)');
+  // Node's permission model without --allow-child-process: spawnSync would throw. Lost, and said so.
+  if (process.permission?.has('child') === false) return lost('the child process that sends them is not allowed (node --permission without --allow-child-process)');
   const body = exitRequestBody(batches, otlp.protocol);
   if (body === undefined) return;
   spawnSync(process.execPath, [join(SDK_DIR, 'export', 'exit-export-child.js')], {

@@ -34,7 +34,8 @@ export class Redaction {
     for (const key of STATEMENT_ATTRIBUTES) {
       const statement = attributes[key];
       if (typeof statement !== 'string') continue;
-      if (this.config.sqlLiterals === 'redact') attributes[key] = redactedStatement(statement, dialectOf(attributes['db.system.name'] ?? attributes['db.system']));
+      const dialect = dialectOf(attributes['db.system.name'] ?? attributes['db.system']);
+      if (this.config.sqlLiterals === 'redact' && dialect !== undefined) attributes[key] = redactedStatement(statement, dialect);
       database = true;
     }
     if (span.status.code === SpanStatusCode.ERROR) this.databaseErrors.redact(span, database);

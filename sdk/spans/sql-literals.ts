@@ -19,9 +19,15 @@ const STANDARD =
 const MYSQL =
   /[bBxXnN]?'(?:[^'\\]|\\[\s\S]|'')*'?|"(?:[^"\\]|\\[\s\S]|"")*"?|`(?:[^`]|``)*`?|--\s[^\n]*|#[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|0[xX][0-9A-Fa-f]+|0[bB][01]+|[A-Za-z_][A-Za-z0-9_$]*|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/g;
 
-/** The dialect of a span's statement, from its `db.system.name` (or the older `db.system`). */
-export function dialectOf(system: unknown): SqlDialect {
-  return system === 'mysql' || system === 'mariadb' ? 'mysql' : 'standard';
+/**
+ * The dialect of a span's statement, from its `db.system.name` (or the older
+ * `db.system`; instrumentation-knex gives its driver's name); undefined for Redis,
+ * whose commands are not SQL and are recorded without their values already
+ * (sdk/instrument/redis.ts).
+ */
+export function dialectOf(system: unknown): SqlDialect | undefined {
+  if (system === 'redis') return undefined;
+  return system === 'mysql' || system === 'mariadb' || system === 'mysql2' ? 'mysql' : 'standard';
 }
 
 export function withoutLiterals(sql: string, dialect: SqlDialect = 'standard'): string {

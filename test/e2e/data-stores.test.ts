@@ -27,14 +27,14 @@ for (const script of ['app.js', 'app.mjs']) {
     const stores = await requireDataStores();
     const receiver = await startReceiver();
     t.teardown(() => receiver.close());
-    const secret = `s3cret-${randomBytes(6).toString('hex')}`;
+    // Letters only, as the ids below: no digit that a statement sanitizer would mask, hiding a leak from the check.
+    const letters = () => [...randomBytes(8)].map((b) => String.fromCharCode(97 + (b % 26))).join('');
+    const secret = `secret-${letters()}${letters()}`;
     const app = await startApp(fixture('data-stores', script), {
       env: { MYSQL_URL: stores.mysqlUrl, REDIS_URL: stores.redisUrl, SECRET: secret, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcUrl },
     });
     t.teardown(() => stop(app));
 
-    // Letters only: the preload's statement sanitizer masks numbers, in keys too.
-    const letters = () => [...randomBytes(8)].map((b) => String.fromCharCode(97 + (b % 26))).join('');
     const ids = [letters(), letters()];
     for (const id of ids) {
       const response = await get(app.port, `/data?id=${id}`);

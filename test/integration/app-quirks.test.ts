@@ -41,13 +41,18 @@ t.test("a request's emit: the app's own kept, misuses answered as EventEmitter's
   t.equal(spans.filter((span) => span.kind === 'server').length, 3, 'each request has its server span, the custom classes too');
 });
 
-t.test("'beforeExit': the app's listener runs once, and the spans are sent at exit", async (t) => {
-  const { bare, traced, receiver } = await bareAndTraced(t, fixture('quirks', 'before-exit.js'), { OTEL_BSP_SCHEDULE_DELAY: '60000' });
-  t.equal(traced.stdout, bare.stdout);
-  t.equal(bare.stdout, 'got 200\nbeforeExit 1 0\nexit 0\n');
-  t.equal(traced.stderr, bare.stderr);
-  const spans = await receiver.waitForSpans((all) => all.length >= 2);
-  t.same(spans.map((span) => span.kind).sort(), ['client', 'server'], 'sent at exit');
+t.test("'beforeExit': the app's listener runs as often as bare, and the spans are flushed", async (t) => {
+  for (const [moreWork, expected] of [
+    ['0', 'got 200\nbeforeExit 1 0\nexit 0\n'],
+    ['1', 'got 200\nbeforeExit 1 0\nmore work\nbeforeExit 2 0\nexit 0\n'],
+  ] as const) {
+    const { bare, traced, receiver } = await bareAndTraced(t, fixture('quirks', 'before-exit.js'), { OTEL_BSP_SCHEDULE_DELAY: '60000', MORE_WORK: moreWork });
+    t.equal(bare.stdout, expected, `MORE_WORK=${moreWork}: bare`);
+    t.equal(traced.stdout, bare.stdout, `MORE_WORK=${moreWork}: traced`);
+    t.equal(traced.stderr, bare.stderr);
+    const spans = await receiver.waitForSpans((all) => all.length >= 2);
+    t.same(spans.map((span) => span.kind).sort(), ['client', 'server'], `MORE_WORK=${moreWork}: the spans arrive`);
+  }
 });
 
 /** The script run with a stderr whose reader is gone before the app writes to it. */

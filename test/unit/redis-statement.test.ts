@@ -12,8 +12,9 @@ t.test("a Redis command's text keeps what it works on, never the values it carri
     ['LREM', ['cards', '0', '4111-1111'], 'LREM cards [2 other arguments]'],
     ['ZINCRBY', ['scores', '5', 'ssn-123'], 'ZINCRBY scores [2 other arguments]'],
     ['GEOADD', ['places', '13.4', '52.5', 'home-of-alice'], 'GEOADD places [3 other arguments]'],
-    ['EVAL', ['return ARGV[1]', '0', 'token-hunter2'], 'EVAL return ARGV[1] [2 other arguments]'],
+    ['EVAL', ["return redis.call('GET', 'token-hunter2')", '0'], 'EVAL [2 other arguments]'],
     ['evalsha', ['3c6b…', '1', 'k', 'token'], 'evalsha 3c6b… [3 other arguments]'],
+    ['EVALSHA_RO', ['3c6b…', '0', 'token'], 'EVALSHA_RO 3c6b… [2 other arguments]'],
     // No key first: the name alone, as upstream.
     ['AUTH', ['app', 'hunter2'], 'AUTH [2 other arguments]'],
     ['ECHO', ['hello'], 'ECHO [1 other arguments]'],

@@ -24,6 +24,8 @@ t.test('MySQL and MariaDB: double quotes, backslash escapes, backticks, hexadeci
   t.equal(dialectOf('mariadb'), 'mysql');
   t.equal(dialectOf('postgresql'), 'standard');
   t.equal(dialectOf(undefined), 'standard');
+  t.equal(dialectOf('mysql2'), 'mysql', "knex's name for its MySQL driver");
+  t.equal(dialectOf('redis'), undefined, 'Redis commands are not SQL');
   const rows: [string, string][] = [
     ['SELECT "alice@example.com" AS dq, \'it\\\'s hunter2\' AS bs, 0xDEADBEEF AS hx, x\'CAFE\' AS hx2', 'SELECT ? AS dq, ? AS bs, ? AS hx, ? AS hx2'],
     ["SELECT * FROM `it's a table` WHERE `col``x` = 'a\\\\' AND b = \"q\\\"uote\"", "SELECT * FROM `it's a table` WHERE `col``x` = ? AND b = ?"],
