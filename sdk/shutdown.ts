@@ -83,18 +83,19 @@ export function installShutdown(started: Started): void {
     try {
       if (flushedOnEmptyLoop) return;
       flushedOnEmptyLoop = true;
-      // Registered at start, ours runs before the app's own listeners: what they add to the loop is seen once they have run.
+      // Registered at start, ours runs before the app's own listeners: what they add to the loop, also from
+      // the promises they await, is seen once they and their microtasks have run, in the next turn.
       const before = process.getActiveResourcesInfo().length;
-      process.nextTick(() => flushOnEmptyLoop(before));
+      setImmediate(() => flushOnEmptyLoop(before));
     } catch (error) {
       failedInApp('flushing spans as the event loop emptied', error);
     }
   };
   const flushOnEmptyLoop = (resourcesBefore: number) => {
     try {
-      // The flush keeps the loop alive, and when it empties again Node emits 'beforeExit' once more. Without
-      // us it would too if the app's listeners just gave the loop more to do; if not, that emission is ours
-      // alone, and no listener of the app's hears it (a pino transport's flush, a job's own summary).
+      // That turn and the flush keep the loop alive, and when it empties again Node emits 'beforeExit' once
+      // more. Without us it would too if the app's listeners just gave the loop more to do; if not, that
+      // emission is ours alone, and no listener of the app's hears it (a pino transport's flush, a job's summary).
       if (process.getActiveResourcesInfo().length <= resourcesBefore) skipNextBeforeExit();
       deadline = Date.now() + timeoutMillis;
       void bounded(started.flush(), timeoutMillis).then((outcome) => {
