@@ -1,7 +1,7 @@
 import { diag, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { OtlpConfig } from '../config/exporter.js';
 import { exportBeforeExit } from './export/exit-export.js';
-import { failedInApp } from './guard.js';
+import { failedInApp, guarded } from './guard.js';
 import { recordThrown } from './spans/exception-attributes.js';
 import type { Started } from './start.js';
 
@@ -79,38 +79,30 @@ export function installShutdown(started: Started): void {
     }
   };
 
-  const onBeforeExit = () => {
-    try {
-      if (flushedOnEmptyLoop) return;
-      flushedOnEmptyLoop = true;
-      // Registered at start, ours runs before the app's own listeners: what they add to the loop, also from
-      // the promises they await, is seen once they and their microtasks have run, in the next turn.
-      const before = process.getActiveResourcesInfo().length;
-      setImmediate(() => flushOnEmptyLoop(before));
-    } catch (error) {
-      failedInApp('flushing spans as the event loop emptied', error);
-    }
-  };
-  const flushOnEmptyLoop = (resourcesBefore: number) => {
-    try {
-      // That turn and the flush keep the loop alive, and when it empties again Node emits 'beforeExit' once
-      // more. Without us it would too if the app's listeners just gave the loop more to do; if not, that
-      // emission is ours alone, and no listener of the app's hears it (a pino transport's flush, a job's summary).
-      if (process.getActiveResourcesInfo().length <= resourcesBefore) skipNextBeforeExit();
-      deadline = Date.now() + timeoutMillis;
-      void bounded(started.flush(), timeoutMillis).then((outcome) => {
-        if (outcome === 'done') {
-          deadline = undefined;
-          return;
-        }
-        diag.warn(`spans not flushed within ${timeoutMillis} ms (OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS); exiting`);
-        // The exporter may still hold a socket open; the app itself was done, so exit as Node would have.
-        process.exit();
-      });
-    } catch (error) {
-      failedInApp('flushing spans as the event loop emptied', error);
-    }
-  };
+  const onBeforeExit = guarded('flushing spans as the event loop emptied', () => {
+    if (flushedOnEmptyLoop) return;
+    flushedOnEmptyLoop = true;
+    // Registered at start, ours runs before the app's own listeners: what they add to the loop, also from
+    // the promises they await, is seen once they and their microtasks have run, in the next turn.
+    const before = process.getActiveResourcesInfo().length;
+    setImmediate(flushOnEmptyLoop, before);
+  });
+  const flushOnEmptyLoop = guarded('flushing spans as the event loop emptied', (resourcesBefore: number) => {
+    // That turn and the flush keep the loop alive, and when it empties again Node emits 'beforeExit' once
+    // more. Without us it would too if the app's listeners just gave the loop more to do; if not, that
+    // emission is ours alone, and no listener of the app's hears it (a pino transport's flush, a job's summary).
+    if (process.getActiveResourcesInfo().length <= resourcesBefore) skipNextBeforeExit();
+    deadline = Date.now() + timeoutMillis;
+    void bounded(started.flush(), timeoutMillis).then((outcome) => {
+      if (outcome === 'done') {
+        deadline = undefined;
+        return;
+      }
+      diag.warn(`spans not flushed within ${timeoutMillis} ms (OTEL_PRELOAD_SHUTDOWN_TIMEOUT_MS); exiting`);
+      // The exporter may still hold a socket open; the app itself was done, so exit as Node would have.
+      process.exit();
+    });
+  });
   process.on('beforeExit', onBeforeExit);
 
   for (const signal of SIGNALS) {
